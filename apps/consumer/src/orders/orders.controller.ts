@@ -1,0 +1,36 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  EventPatterns,
+  OrderCancelledEvent,
+  OrderPlacedEvent,
+  OrderQuoteRequest,
+  RequestPatterns,
+  type OrderQuoteReply,
+} from '@app/contracts';
+import { PricingService } from '../pricing/pricing.service';
+import { OrdersService } from './orders.service';
+
+/** Message handlers for orders; payloads are validated against their contract class before they run. */
+@Controller()
+export class OrdersController {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly pricing: PricingService,
+  ) {}
+
+  @EventPattern(EventPatterns.OrderPlaced)
+  async onOrderPlaced(@Payload() order: OrderPlacedEvent): Promise<void> {
+    await this.orders.process(order);
+  }
+
+  @EventPattern(EventPatterns.OrderCancelled)
+  onOrderCancelled(@Payload() event: OrderCancelledEvent): void {
+    this.orders.cancel(event);
+  }
+
+  @MessagePattern(RequestPatterns.OrderQuote)
+  quote(@Payload() request: OrderQuoteRequest): OrderQuoteReply {
+    return this.pricing.quote(request.items, request.currency, request.couponCode);
+  }
+}

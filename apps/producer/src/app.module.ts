@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { CorrelationIdInterceptor, HealthController, MessagingModule } from '@app/messaging';
+import { MessagingExceptionFilter } from './common/messaging-exception.filter';
+import { ProducerConfigModule } from './config/producer-config.module';
+import { OrdersModule } from './orders/orders.module';
+import { QuotesModule } from './quotes/quotes.module';
+
+/** The producer: an HTTP API that turns requests into confirmed RabbitMQ messages. */
+@Module({
+  imports: [
+    ProducerConfigModule,
+    MessagingModule.forRoot({ serviceName: 'producer', consume: true }),
+    OrdersModule,
+    QuotesModule,
+  ],
+  controllers: [HealthController],
+  providers: [
+    { provide: APP_FILTER, useClass: MessagingExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: CorrelationIdInterceptor },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,33 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { ToNumber } from '@app/config';
+
+/** The producer's own settings; broker settings live in MessagingEnv. */
+export class ProducerEnv {
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  PORT = 3000;
+
+  /** Largest accepted request body; bigger ones get 413. */
+  @ToNumber()
+  @IsInt()
+  @Min(1_024)
+  @Max(10_485_760)
+  BODY_LIMIT_BYTES = 102_400;
+
+  /** How long an Idempotency-Key keeps returning the same order. */
+  @ToNumber()
+  @IsInt()
+  @Min(1_000)
+  IDEMPOTENCY_TTL_MS = 86_400_000;
+
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  IDEMPOTENCY_MAX_KEYS = 100_000;
+}
+
+/** Injection token of the validated ProducerEnv. */
+export const PRODUCER_ENV = Symbol('PRODUCER_ENV');

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BoundedTtlCache } from '@app/messaging';
+import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+
+interface Entry<T> {
+  fingerprint: string;
+  result: Promise<T>;
+}
+
+/** Raised when an Idempotency-Key comes back with a different request body. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+
+  constructor(readonly key: string) {
+    super('This Idempotency-Key was already used with a different request body');
+  }
+}
+
+/**
+ * Remembers the outcome of each Idempotency-Key for a bounded time, so a retried request returns
+ * the first answer instead of doing the work again; a concurrent duplicate waits for the first.
+ */
+@Injectable()
+export class IdempotencyStore {
+  private readonly entries: BoundedTtlCache<string, Entry<unknown>>;
+
+  constructor(@Inject(PRODUCER_ENV) env: ProducerEnv) {
+    this.entries = new BoundedTtlCache(env.IDEMPOTENCY_MAX_KEYS, env.IDEMPOTENCY_TTL_MS);
+  }
+
+  /** Runs `work` once per key; a failed run is forgotten so the client can retry with the same key. */
+  run<T>(key: string, fingerprint: string, work: () => Promise<T>): Promise<T> {
+    const existing = this.entries.get(key) as Entry<T> | undefined;
+    if (existing) {
+      if (existing.fingerprint !== fingerprint) {
+        return Promise.reject(new IdempotencyKeyReusedError(key));
+      }
+      return existing.result;
+    }
+    const result = work();
+    this.entries.set(key, { fingerprint, result });
+    result.catch(() => this.entries.delete(key));
+    return result;
+  }
+}

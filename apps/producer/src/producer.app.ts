@@ -1,0 +1,31 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadEnv } from '@app/config';
+import { startRabbitMicroservice } from '@app/messaging';
+import { AppModule } from './app.module';
+import { HttpValidationPipe } from './common/http-validation.pipe';
+import { ProducerEnv } from './config/producer.env';
+
+/** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
+export async function createProducerApp(): Promise<NestFastifyApplication> {
+  const env = loadEnv(ProducerEnv);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
+  );
+  app.useGlobalPipes(new HttpValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Serves HTTP, then subscribes to order outcomes (HTTP answers 503 until the broker is there). */
+export async function startProducerApp(app: NestFastifyApplication, port: number): Promise<void> {
+  await app.init();
+  // The API speaks JSON only: anything else is 415, not a string or form that fails validation.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  await app.listen(port, '0.0.0.0');
+  await startRabbitMicroservice(app);
+}

@@ -1,0 +1,105 @@
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ConsumeListener, RabbitServer } from '@app/messaging';
+import { deleteTopology, isolatedBrokerEnv, uniqueName, withEnv } from '@app/testing';
+import { createConsumerApp, startConsumerApp } from '@apps/consumer';
+import { createProducerApp, startProducerApp } from '@apps/producer';
+
+/** Both services running in-process against the test broker, on their own exchange and queues. */
+export class TestSystem {
+  readonly outcomes: Parameters<ConsumeListener>[0][] = [];
+  producer?: NestFastifyApplication;
+  consumer?: NestFastifyApplication;
+  consumerServer?: RabbitServer;
+  producerUrl = '';
+
+  readonly producerQueue = uniqueName('producer');
+  readonly consumerQueue = uniqueName('consumer');
+
+  constructor(readonly env: Record<string, string>) {}
+
+  static async start(
+    overrides: Record<string, string> = {},
+    { consumer = true }: { consumer?: boolean } = {},
+  ): Promise<TestSystem> {
+    const system = new TestSystem({ ...isolatedBrokerEnv('e2e'), ...overrides });
+    if (consumer) {
+      await system.startConsumer();
+    }
+    await system.startProducer();
+    return system;
+  }
+
+  get exchange(): string {
+    return this.env.RABBITMQ_EXCHANGE;
+  }
+
+  async startConsumer(): Promise<void> {
+    await withEnv(
+      { ...this.env, RABBITMQ_QUEUE: this.consumerQueue, CONSUMER_PORT: '0' },
+      async () => {
+        this.consumer = await createConsumerApp();
+        this.consumerServer = await startConsumerApp(this.consumer, 0);
+        this.consumerServer.onConsume((event) => this.outcomes.push(event));
+      },
+    );
+  }
+
+  async stopConsumer(): Promise<void> {
+    await this.consumer?.close();
+    this.consumer = undefined;
+    this.consumerServer = undefined;
+  }
+
+  async startProducer(): Promise<void> {
+    await withEnv({ ...this.env, RABBITMQ_QUEUE: this.producerQueue, PORT: '0' }, async () => {
+      this.producer = await createProducerApp();
+      await startProducerApp(this.producer, 0);
+      const { port } = this.producer.getHttpServer().address() as AddressInfo;
+      this.producerUrl = `http://127.0.0.1:${port}`;
+    });
+  }
+
+  /** POSTs JSON to the producer and returns the status, headers and parsed body. */
+  async post(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.producerUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+  }
+
+  async get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.producerUrl}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.close();
+    await this.consumer?.close();
+    await deleteTopology(this.env, [this.producerQueue, this.consumerQueue]);
+  }
+}
+
+/** A valid `POST /orders` body. */
+export function anOrder(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customerId: 'customer-1',
+    items: [
+      { sku: 'BOOK-1', quantity: 2, unitPrice: 1_250 },
+      { sku: 'PEN-7', quantity: 1, unitPrice: 300 },
+    ],
+    currency: 'EUR',
+    ...overrides,
+  };
+}

@@ -1,0 +1,49 @@
+import type { Config } from 'jest';
+
+// NestJS 12 ships ESM only; Jest runs CommonJS, so @swc/jest also compiles those packages.
+const ESM_PACKAGES = ['@nestjs'];
+
+const shared = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  moduleNameMapper: {
+    '^@app/(config|contracts|messaging|testing)$': '<rootDir>/libs/$1/src',
+    // Test-only entry points, so the e2e tests can run both apps in-process.
+    '^@apps/(consumer|producer)$': '<rootDir>/apps/$1/src/$1.app',
+  },
+  testEnvironment: 'node',
+  setupFiles: ['reflect-metadata'],
+} satisfies Config;
+
+const config: Config = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};
+
+export default config;

@@ -1,0 +1,3 @@
+export * from './env-transforms';
+export * from './load-env';
+export * from './redact-url';

@@ -1,0 +1,212 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy, RmqRecord, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
+import { MessageContext } from './message-context';
+import { JSON_CONTENT_TYPE } from './message-headers';
+import { RemoteHandlerError, RequestTimeoutError, type SerializedError } from './messaging.errors';
+
+/** Settings of the publishing side; see MessagingConfig for their environment variables and defaults. */
+export interface RabbitClientOptions extends Omit<ManagedChannelOptions, 'setup' | 'logger'> {
+  exchange: string;
+  /** Written as `appId` on every message so consumers know who published it. */
+  serviceName: string;
+  /** How long a publish waits for a connection and its confirm before failing. */
+  publishTimeoutMs: number;
+  /** How long `send()` waits for a reply. */
+  requestTimeoutMs: number;
+}
+
+/** Per-message options, passed by wrapping the payload in Nest's `RmqRecord`. */
+export type PublishOptions = Pick<Options.Publish, 'headers' | 'correlationId' | 'messageId'>;
+
+const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+
+interface PendingReply {
+  pattern: string;
+  callback: (packet: WritePacket) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A Nest `ClientProxy` for RabbitMQ whose `emit()` completes only once the broker confirmed a
+ * persistent, routed message, and whose `send()` uses direct reply-to with a timeout. While the
+ * broker is away both fail after a bounded wait instead of buffering.
+ */
+export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
+  private readonly channel: ManagedChannel;
+  private closing?: Promise<void>;
+  private readonly pendingReplies = new Map<string, PendingReply>();
+  private readonly unconfirmed = new Set<Promise<void>>();
+
+  constructor(private readonly options: RabbitClientOptions) {
+    super();
+    this.channel = new ManagedChannel({
+      ...options,
+      connectionName: `${options.connectionName} (publisher)`,
+      logger: new Logger(RabbitClient.name),
+      setup: (channel) => this.setup(channel),
+    });
+  }
+
+  /** Starts connecting in the background; publishes wait (bounded) for the connection. */
+  connect(): Promise<void> {
+    this.channel.start();
+    return Promise.resolve();
+  }
+
+  /** Whether publishing would go out right now: the readiness signal. */
+  isConnected(): boolean {
+    return this.channel.isReady();
+  }
+
+  /** Closes after the HTTP server and the consumers are closed, so in-flight work can still publish. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /** Waits (bounded) for outstanding confirms, fails pending requests, then closes the connection. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.unconfirmed.size > 0) {
+      await Promise.race([
+        Promise.allSettled([...this.unconfirmed]),
+        delay(this.options.publishTimeoutMs, undefined, { ref: false }),
+      ]);
+    }
+    for (const [id, pending] of this.pendingReplies) {
+      clearTimeout(pending.timer);
+      this.pendingReplies.delete(id);
+      pending.callback({ err: new RequestTimeoutError(pending.pattern, 0) });
+    }
+    await this.channel.close();
+  }
+
+  unwrap<T>(): T {
+    return this.channel as T;
+  }
+
+  protected dispatchEvent<T = void>(packet: ReadPacket): Promise<T> {
+    const pattern = this.normalizePattern(packet.pattern as string);
+    const { data, options } = unwrapRecord(packet.data);
+    const messageId = options.messageId ?? randomUUID();
+    const confirmed = this.channel.publish(
+      this.options.exchange,
+      pattern,
+      Buffer.from(JSON.stringify({ pattern, data })),
+      { ...this.properties(pattern, messageId, options), persistent: true },
+      this.options.publishTimeoutMs,
+    );
+    this.unconfirmed.add(confirmed);
+    void confirmed.then(
+      () => this.unconfirmed.delete(confirmed),
+      () => this.unconfirmed.delete(confirmed),
+    );
+    return confirmed as Promise<T>;
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const pattern = this.normalizePattern(packet.pattern as string);
+    const { data, options } = unwrapRecord(packet.data);
+    const messageId = randomUUID();
+    const timeoutMs = this.options.requestTimeoutMs;
+    const timer = setTimeout(() => {
+      if (this.pendingReplies.delete(messageId)) {
+        callback({ err: new RequestTimeoutError(pattern, timeoutMs) });
+      }
+    }, timeoutMs);
+    this.pendingReplies.set(messageId, { pattern, callback, timer });
+
+    this.channel
+      .publish(
+        this.options.exchange,
+        pattern,
+        Buffer.from(JSON.stringify({ pattern, data, id: messageId })),
+        {
+          ...this.properties(pattern, messageId, options),
+          replyTo: DIRECT_REPLY_TO,
+          // The request dies with the caller's patience, so nobody handles an abandoned request.
+          expiration: String(timeoutMs),
+          persistent: false,
+        },
+        Math.min(this.options.publishTimeoutMs, timeoutMs),
+      )
+      .catch((error: unknown) => {
+        const pending = this.takePending(messageId);
+        pending?.callback({ err: error });
+      });
+
+    return () => {
+      this.takePending(messageId);
+    };
+  }
+
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    await channel.consume(DIRECT_REPLY_TO, (msg) => this.onReply(msg), { noAck: true });
+  }
+
+  private onReply(msg: ConsumeMessage | null): void {
+    const id = msg?.properties.correlationId as string | undefined;
+    const pending = id ? this.takePending(id) : undefined;
+    if (!msg || !pending) {
+      return;
+    }
+    let reply: { response?: unknown; err?: SerializedError };
+    try {
+      reply = JSON.parse(msg.content.toString('utf8')) as typeof reply;
+    } catch {
+      pending.callback({
+        err: new RemoteHandlerError(pending.pattern, {
+          name: 'MalformedReplyError',
+          message: 'The reply is not valid JSON',
+        }),
+      });
+      return;
+    }
+    if (reply.err) {
+      pending.callback({ err: new RemoteHandlerError(pending.pattern, reply.err) });
+    } else {
+      pending.callback({ response: reply.response, isDisposed: true });
+    }
+  }
+
+  private takePending(id: string): PendingReply | undefined {
+    const pending = this.pendingReplies.get(id);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.pendingReplies.delete(id);
+    }
+    return pending;
+  }
+
+  private properties(
+    pattern: string,
+    messageId: string,
+    options: PublishOptions,
+  ): Options.Publish & { messageId: string } {
+    const context = MessageContext.current();
+    const causation = context?.causationId ? { 'x-causation-id': context.causationId } : {};
+    return {
+      messageId,
+      correlationId: options.correlationId ?? context?.correlationId ?? messageId,
+      timestamp: Math.floor(Date.now() / 1000),
+      contentType: JSON_CONTENT_TYPE,
+      appId: this.options.serviceName,
+      type: pattern,
+      headers: { ...causation, ...(options.headers as Record<string, unknown> | undefined) },
+    };
+  }
+}
+
+function unwrapRecord(payload: unknown): { data: unknown; options: PublishOptions } {
+  if (payload instanceof RmqRecord) {
+    return { data: payload.data, options: payload.options ?? {} };
+  }
+  return { data: payload, options: {} };
+}

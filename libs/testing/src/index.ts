@@ -1,0 +1,5 @@
+export * from './broker';
+export * from './event-probe';
+export * from './tcp-proxy';
+export * from './test-env';
+export * from './wait-for';
