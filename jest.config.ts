@@ -38,9 +38,13 @@ const config: Config = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/test/**/*.e2e-spec.ts'],
+      testMatch: [
+        '<rootDir>/apps/*/test/**/*.e2e-spec.ts',
+        '<rootDir>/libs/*/test/**/*.e2e-spec.ts',
+      ],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/e2e-setup.ts'],
       slowTestThreshold: 30,
     },
   ],
