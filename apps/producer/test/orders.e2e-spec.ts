@@ -139,6 +139,29 @@ describe('Orders over HTTP → RabbitMQ → consumer', () => {
     expect(probe.payloads(EventPatterns.OrderPlaced)).toHaveLength(before + 1);
   });
 
+  it('publishes one event for a repeated Idempotency-Key and refuses the key with another body', async () => {
+    const key = `key-${Date.now()}`;
+    const first = await system.post('/orders', anOrder(), { 'idempotency-key': key });
+    const second = await system.post('/orders', anOrder(), { 'idempotency-key': key });
+    const conflicting = await system.post('/orders', anOrder({ currency: 'USD' }), {
+      'idempotency-key': key,
+    });
+
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.body.orderId).toBe(first.body.orderId);
+    expect(conflicting.status).toBe(422);
+    const marker = await system.post('/orders', anOrder());
+    await probe.waitForMessage<OrderPlacedEvent>(
+      EventPatterns.OrderPlaced,
+      (e) => e.orderId === marker.body.orderId,
+    );
+    expect(
+      probe
+        .payloads<OrderPlacedEvent>(EventPatterns.OrderPlaced)
+        .filter((e) => e.orderId === first.body.orderId),
+    ).toHaveLength(1);
+  });
+
   it.each([
     ['malformed JSON', '{"customerId":', 'application/json', 400],
     ['a non-JSON content type', 'customerId=1', 'application/x-www-form-urlencoded', 415],

@@ -5,6 +5,8 @@ export interface MessageContextStore {
   correlationId: string;
   /** The messageId of the message being handled, recorded as the cause of what it publishes. */
   causationId?: string;
+  /** How many messages the handler published so far; numbers their derived messageIds. */
+  published?: number;
 }
 
 const storage = new AsyncLocalStorage<MessageContextStore>();

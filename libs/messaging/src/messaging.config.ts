@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from
 import { loadEnv, ToList, ToNumber } from '@app/config';
 import { InMemoryProcessedMessageStore } from './processed-message-store';
 import type { QueueType } from './queue-topology';
+import { RedisProcessedMessageStore } from './redis-processed-message-store';
 import type { RabbitClientOptions } from './rabbitmq.client';
 import type { RabbitServerOptions } from './rabbitmq.server';
 
@@ -109,6 +110,11 @@ export class MessagingEnv {
   @Min(0)
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** When set, processed messageIds live in Redis: de-duplication survives restarts and spans replicas. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
 }
 
 /** The validated messaging settings of one service, ready to build its client and server from. */
@@ -154,7 +160,9 @@ export class MessagingConfig {
       },
       drainTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
-      processedStore: new InMemoryProcessedMessageStore(env.DEDUPE_MAX_ENTRIES, env.DEDUPE_TTL_MS),
+      processedStore: env.REDIS_URL
+        ? new RedisProcessedMessageStore(env.REDIS_URL, this.queue, env.DEDUPE_TTL_MS)
+        : new InMemoryProcessedMessageStore(env.DEDUPE_MAX_ENTRIES, env.DEDUPE_TTL_MS),
     };
   }
 

@@ -7,6 +7,8 @@ import { BoundedTtlCache } from './bounded-ttl-cache';
 export interface ProcessedMessageStore {
   has(messageId: string): Promise<boolean>;
   add(messageId: string): Promise<void>;
+  /** Releases connections on shutdown. */
+  close?(): Promise<void>;
 }
 
 /** The default store: per process, bounded in size and age; duplicates older than its window get through. */

@@ -4,6 +4,7 @@ import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
+import { nameBasedUuid } from './name-based-uuid';
 import { MessageContext } from './message-context';
 import { JSON_CONTENT_TYPE } from './message-headers';
 import { RemoteHandlerError, RequestTimeoutError, type SerializedError } from './messaging.errors';
@@ -95,7 +96,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
   protected dispatchEvent<T = void>(packet: ReadPacket): Promise<T> {
     const pattern = this.normalizePattern(packet.pattern as string);
     const { data, options } = unwrapRecord(packet.data);
-    const messageId = options.messageId ?? randomUUID();
+    const messageId = options.messageId ?? derivedMessageId(pattern);
     const confirmed = this.channel.publish(
       this.options.exchange,
       pattern,
@@ -202,6 +203,20 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
       headers: { ...causation, ...(options.headers as Record<string, unknown> | undefined) },
     };
   }
+}
+
+/**
+ * A message published while handling another gets an id derived from the cause, the pattern and
+ * its position, so when a redelivered message's handler runs again its follow-ups carry the same
+ * ids and downstream consumers drop them as duplicates. Anything else gets a random id.
+ */
+function derivedMessageId(pattern: string): string {
+  const context = MessageContext.current();
+  if (!context?.causationId) {
+    return randomUUID();
+  }
+  context.published = (context.published ?? 0) + 1;
+  return nameBasedUuid(`${context.causationId}\n${pattern}\n${context.published}`);
 }
 
 function unwrapRecord(payload: unknown): { data: unknown; options: PublishOptions } {

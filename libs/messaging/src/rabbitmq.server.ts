@@ -121,6 +121,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       }
     }
     await this.channel.close();
+    await this.options.processedStore.close?.();
   }
 
   /** True while the service's consumers are subscribed: the readiness signal. */
@@ -192,10 +193,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     const report = (outcome: ConsumeOutcome, error?: unknown) =>
       this.report({ pattern, outcome, messageId, durationMs: performance.now() - started, error });
 
-    if (
-      messageId &&
-      (this.inFlightIds.has(messageId) || (await this.options.processedStore.has(messageId)))
-    ) {
+    if (messageId && this.inFlightIds.has(messageId)) {
       safely(() => channel.ack(msg));
       report('duplicate');
       return;
@@ -204,6 +202,12 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       this.inFlightIds.add(messageId);
     }
     try {
+      // A store failure (e.g. Redis away) is transient: the message is retried like a handler error.
+      if (messageId && (await this.options.processedStore.has(messageId))) {
+        safely(() => channel.ack(msg));
+        report('duplicate');
+        return;
+      }
       const packet = this.parse(msg);
       pattern = packet.pattern;
       const handler = this.getHandlerByPattern(packet.pattern);

@@ -125,6 +125,19 @@ describe('RabbitServer failure handling', () => {
     expect(service.log.attemptsOf('permanent')).toHaveLength(1);
   });
 
+  it('acks a message it already processed without running the handler again', async () => {
+    await service.bus.publish(TestPatterns.Work, { id: 'once' }, { messageId: 'same-message' });
+    await waitFor(() => service.log.completed.includes('once'), { description: 'the first copy' });
+
+    await service.bus.publish(TestPatterns.Work, { id: 'once' }, { messageId: 'same-message' });
+    await waitFor(
+      () =>
+        service.outcomes.find((o) => o.messageId === 'same-message' && o.outcome === 'duplicate'),
+      { description: 'the second copy to be acked as a duplicate' },
+    );
+    expect(service.log.attemptsOf('once')).toHaveLength(1);
+  });
+
   it('answers a failing request with a structured error at once, without retrying', async () => {
     const client = service.app!.get<ClientProxy>(MESSAGING_CLIENT);
 
