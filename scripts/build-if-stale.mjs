@@ -26,7 +26,10 @@ function newestSource(dir) {
 /** Builds `app` if needed; returns false when the build failed. */
 export function ensureBuilt(app) {
   const entry = entryPoint(app);
-  const newest = Math.max(newestSource(join(ROOT, 'apps', app, 'src')), newestSource(join(ROOT, 'libs')));
+  const newest = Math.max(
+    newestSource(join(ROOT, 'apps', app, 'src')),
+    newestSource(join(ROOT, 'libs')),
+  );
   if (existsSync(entry) && statSync(entry).mtimeMs >= newest) {
     return true;
   }
