@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { HealthController, MessagingModule } from '@app/messaging';
+import { MessagingModule } from '@app/messaging';
 import { OrdersModule } from './orders/orders.module';
 
 /** The consumer: order handlers over RabbitMQ plus an HTTP port for health checks. */
 @Module({
-  imports: [MessagingModule.forRoot({ serviceName: 'consumer', consume: true }), OrdersModule],
-  controllers: [HealthController],
+  imports: [
+    MessagingModule.forRoot({ serviceName: 'consumer', consume: true }),
+    OrdersModule,
+  ],
 })
 export class AppModule {}

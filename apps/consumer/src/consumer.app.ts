@@ -1,12 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startRabbitMicroservice, type RabbitServer } from '@app/messaging';
+import { ServiceLogger, startRabbitMicroservice, type RabbitServer } from '@app/messaging';
 import { AppModule } from './app.module';
 
 /** Builds the consumer exactly as production runs it; main.ts and the e2e tests both use this. */
 export async function createConsumerApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
-    bufferLogs: false,
+    logger: ServiceLogger.create('consumer'),
   });
   app.enableShutdownHooks();
   return app;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { CorrelationIdInterceptor, HealthController, MessagingModule } from '@app/messaging';
+import { CorrelationIdInterceptor, MessagingModule } from '@app/messaging';
 import { MessagingExceptionFilter } from './common/messaging-exception.filter';
 import { ProducerConfigModule } from './config/producer-config.module';
 import { OrdersModule } from './orders/orders.module';
@@ -14,7 +14,6 @@ import { QuotesModule } from './quotes/quotes.module';
     OrdersModule,
     QuotesModule,
   ],
-  controllers: [HealthController],
   providers: [
     { provide: APP_FILTER, useClass: MessagingExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: CorrelationIdInterceptor },

@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadEnv } from '@app/config';
-import { startRabbitMicroservice } from '@app/messaging';
+import { MessagingMetrics, ServiceLogger, startRabbitMicroservice } from '@app/messaging';
 import { AppModule } from './app.module';
 import { HttpValidationPipe } from './common/http-validation.pipe';
 import { ProducerEnv } from './config/producer.env';
+import { setupDocs } from './docs/docs.setup';
 
 /** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
 export async function createProducerApp(): Promise<NestFastifyApplication> {
@@ -12,8 +13,26 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
     new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
+    { logger: ServiceLogger.create('producer') },
   );
   app.useGlobalPipes(new HttpValidationPipe());
+  setupDocs(app);
+  const metrics = app.get(MessagingMetrics);
+  // Every response, including those Fastify answers itself (413, 415, 404), is measured.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      metrics.httpDuration.observe(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1_000,
+      );
+      done();
+    });
   app.enableShutdownHooks();
   return app;
 }

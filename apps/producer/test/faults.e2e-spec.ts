@@ -94,9 +94,12 @@ describe('Faults between the services and the broker', () => {
       PUBLISH_TIMEOUT_MS: '500',
     });
     proxy.down();
-    await waitFor(async () => (await fetch(`${system.producerUrl}/health/ready`)).status === 503, {
-      description: 'the producer to report not ready',
-    });
+    for (const url of [system.producerUrl, system.consumerUrl]) {
+      await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 503, {
+        description: `${url} to report not ready`,
+      });
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    }
 
     const started = Date.now();
     const response = await system.post('/orders', anOrder());
@@ -108,9 +111,11 @@ describe('Faults between the services and the broker', () => {
     expect(elapsed).toBeLessThan(2_000);
 
     proxy.up();
-    await waitFor(async () => (await fetch(`${system.producerUrl}/health/ready`)).status === 200, {
-      description: 'the producer to reconnect',
-    });
+    for (const url of [system.producerUrl, system.consumerUrl]) {
+      await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 200, {
+        description: `${url} to reconnect and report ready`,
+      });
+    }
     expect((await system.post('/orders', anOrder())).status).toBe(202);
   });
 

@@ -1,37 +1,46 @@
-import { Controller, Get, HttpCode, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Optional } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import { RabbitClient } from './rabbitmq.client';
 import { RabbitServer } from './rabbitmq.server';
 
-/** Readiness of one dependency. */
-export type CheckStatus = 'up' | 'down';
-
 /**
- * Liveness and readiness for orchestrators: live while the process runs; ready while the broker
- * connection is up and, in a consuming service, its consumers are subscribed.
+ * Liveness and readiness for orchestrators (Terminus format): live while the process runs; ready
+ * while the broker connection is up and, in a consuming service, its consumers are subscribed.
  */
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly client: RabbitClient,
     @Optional() private readonly server?: RabbitServer,
   ) {}
 
   @Get('live')
-  @HttpCode(200)
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 
   @Get('ready')
-  @HttpCode(200)
-  ready(): { status: 'ok'; checks: Record<string, CheckStatus> } {
-    const checks: Record<string, CheckStatus> = {
-      broker: this.client.isConnected() ? 'up' : 'down',
-      ...(this.server ? { consumer: this.server.isConsuming() ? 'up' : 'down' } : {}),
-    };
-    if (Object.values(checks).includes('down')) {
-      throw new ServiceUnavailableException({ status: 'error', checks });
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    const checks = [() => this.indicator('broker', this.client.isConnected())];
+    const server = this.server;
+    if (server) {
+      checks.push(() => this.indicator('consumer', server.isConsuming()));
     }
-    return { status: 'ok', checks };
+    return this.health.check(checks);
+  }
+
+  private indicator(key: string, up: boolean): HealthIndicatorResult {
+    const session = this.indicators.check(key);
+    return up ? session.up() : session.down();
   }
 }

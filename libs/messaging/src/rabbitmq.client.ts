@@ -3,11 +3,20 @@ import { ClientProxy, RmqRecord, type ReadPacket, type WritePacket } from '@nest
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { context as otelContext, propagation } from '@opentelemetry/api';
 import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
 import { nameBasedUuid } from './name-based-uuid';
 import { MessageContext } from './message-context';
 import { JSON_CONTENT_TYPE } from './message-headers';
-import { RemoteHandlerError, RequestTimeoutError, type SerializedError } from './messaging.errors';
+import {
+  BrokerUnavailableError,
+  PublishRejectedError,
+  RemoteHandlerError,
+  RequestTimeoutError,
+  UnroutableMessageError,
+  type SerializedError,
+} from './messaging.errors';
+import type { MessagingMetrics, PublishResult } from './messaging.metrics';
 
 /** Settings of the publishing side; see MessagingConfig for their environment variables and defaults. */
 export interface RabbitClientOptions extends Omit<ManagedChannelOptions, 'setup' | 'logger'> {
@@ -18,6 +27,7 @@ export interface RabbitClientOptions extends Omit<ManagedChannelOptions, 'setup'
   publishTimeoutMs: number;
   /** How long `send()` waits for a reply. */
   requestTimeoutMs: number;
+  metrics?: MessagingMetrics;
 }
 
 /** Per-message options, passed by wrapping the payload in Nest's `RmqRecord`. */
@@ -29,6 +39,7 @@ interface PendingReply {
   pattern: string;
   callback: (packet: WritePacket) => void;
   timer: NodeJS.Timeout;
+  startedAt: number;
 }
 
 /**
@@ -50,6 +61,12 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
       logger: new Logger(RabbitClient.name),
       setup: (channel) => this.setup(channel),
     });
+    const { metrics } = options;
+    if (metrics) {
+      this.channel.onStateChange((state) =>
+        metrics.connectionUp.set({ role: 'publisher' }, state === 'ready' ? 1 : 0),
+      );
+    }
   }
 
   /** Starts connecting in the background; publishes wait (bounded) for the connection. */
@@ -105,9 +122,16 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
       this.options.publishTimeoutMs,
     );
     this.unconfirmed.add(confirmed);
+    const startedAt = performance.now();
     void confirmed.then(
-      () => this.unconfirmed.delete(confirmed),
-      () => this.unconfirmed.delete(confirmed),
+      () => {
+        this.unconfirmed.delete(confirmed);
+        this.recordPublish(pattern, 'confirmed', startedAt);
+      },
+      (error: unknown) => {
+        this.unconfirmed.delete(confirmed);
+        this.recordPublish(pattern, publishResultOf(error), startedAt);
+      },
     );
     return confirmed as Promise<T>;
   }
@@ -118,11 +142,13 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     const messageId = randomUUID();
     const timeoutMs = this.options.requestTimeoutMs;
     const timer = setTimeout(() => {
-      if (this.pendingReplies.delete(messageId)) {
-        callback({ err: new RequestTimeoutError(pattern, timeoutMs) });
+      const pending = this.takePending(messageId, 'timeout');
+      if (pending) {
+        this.options.metrics?.requestTimeouts.inc({ pattern });
+        pending.callback({ err: new RequestTimeoutError(pattern, timeoutMs) });
       }
     }, timeoutMs);
-    this.pendingReplies.set(messageId, { pattern, callback, timer });
+    this.pendingReplies.set(messageId, { pattern, callback, timer, startedAt: performance.now() });
 
     this.channel
       .publish(
@@ -139,7 +165,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
         Math.min(this.options.publishTimeoutMs, timeoutMs),
       )
       .catch((error: unknown) => {
-        const pending = this.takePending(messageId);
+        const pending = this.takePending(messageId, 'error');
         pending?.callback({ err: error });
       });
 
@@ -154,7 +180,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
 
   private onReply(msg: ConsumeMessage | null): void {
     const id = msg?.properties.correlationId as string | undefined;
-    const pending = id ? this.takePending(id) : undefined;
+    const pending = id ? this.takePending(id, 'ok') : undefined;
     if (!msg || !pending) {
       return;
     }
@@ -177,13 +203,27 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     }
   }
 
-  private takePending(id: string): PendingReply | undefined {
+  private takePending(id: string, result?: 'ok' | 'error' | 'timeout'): PendingReply | undefined {
     const pending = this.pendingReplies.get(id);
     if (pending) {
       clearTimeout(pending.timer);
       this.pendingReplies.delete(id);
+      if (result) {
+        this.options.metrics?.requestDuration.observe(
+          { pattern: pending.pattern, result },
+          (performance.now() - pending.startedAt) / 1_000,
+        );
+      }
     }
     return pending;
+  }
+
+  private recordPublish(pattern: string, result: PublishResult, startedAt: number): void {
+    const metrics = this.options.metrics;
+    metrics?.published.inc({ pattern, result });
+    if (result === 'confirmed') {
+      metrics?.confirmLatency.observe({ pattern }, (performance.now() - startedAt) / 1_000);
+    }
   }
 
   private properties(
@@ -193,6 +233,12 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
   ): Options.Publish & { messageId: string } {
     const context = MessageContext.current();
     const causation = context?.causationId ? { 'x-causation-id': context.causationId } : {};
+    const headers: Record<string, unknown> = {
+      ...causation,
+      ...(options.headers as Record<string, unknown> | undefined),
+    };
+    // W3C traceparent/tracestate, when an OpenTelemetry SDK is installed; a no-op otherwise.
+    propagation.inject(otelContext.active(), headers);
     return {
       messageId,
       correlationId: options.correlationId ?? context?.correlationId ?? messageId,
@@ -200,7 +246,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
       contentType: JSON_CONTENT_TYPE,
       appId: this.options.serviceName,
       type: pattern,
-      headers: { ...causation, ...(options.headers as Record<string, unknown> | undefined) },
+      headers,
     };
   }
 }
@@ -217,6 +263,16 @@ function derivedMessageId(pattern: string): string {
   }
   context.published = (context.published ?? 0) + 1;
   return nameBasedUuid(`${context.causationId}\n${pattern}\n${context.published}`);
+}
+
+function publishResultOf(error: unknown): PublishResult {
+  if (error instanceof UnroutableMessageError) {
+    return 'unroutable';
+  }
+  if (error instanceof PublishRejectedError) {
+    return 'rejected';
+  }
+  return error instanceof BrokerUnavailableError ? 'unavailable' : 'failed';
 }
 
 function unwrapRecord(payload: unknown): { data: unknown; options: PublishOptions } {

@@ -6,6 +6,7 @@ import {
   type MessageHandler,
 } from '@nestjs/microservices';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
@@ -17,6 +18,7 @@ import {
   NoHandlerError,
   serializeError,
 } from './messaging.errors';
+import type { MessagingMetrics } from './messaging.metrics';
 import type { ProcessedMessageStore } from './processed-message-store';
 import { declareTopology, queueNames, type TopologyOptions } from './queue-topology';
 import { retryDelayMs } from './retry-policy';
@@ -31,6 +33,7 @@ export interface RabbitServerOptions
   /** Bound on each retry or dead-letter publish. */
   publishTimeoutMs: number;
   processedStore: ProcessedMessageStore;
+  metrics?: MessagingMetrics;
 }
 
 /** What happened to one delivery; reported to listeners (logs, metrics, tests). */
@@ -84,7 +87,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
         this.consumerTags = [];
         this.consumerChannel = undefined;
       }
+      options.metrics?.connectionUp.set({ role: 'consumer' }, state === 'ready' ? 1 : 0);
     });
+    const { metrics } = options;
+    if (metrics) {
+      this.onConsume(({ pattern, outcome, durationMs }) =>
+        metrics.observeConsume(pattern, outcome, durationMs),
+      );
+    }
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -182,8 +192,12 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       .catch((error: unknown) => {
         this.logger.error(`Unexpected failure handling a message: ${String(error)}`);
       })
-      .finally(() => this.inFlight.delete(work));
+      .finally(() => {
+        this.inFlight.delete(work);
+        this.options.metrics?.inFlight.dec();
+      });
     this.inFlight.add(work);
+    this.options.metrics?.inFlight.inc();
   }
 
   private async consumeEvent(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
@@ -304,12 +318,16 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       correlationId?: string;
     };
     const context = new RmqContext([msg, channel, packet.pattern]);
-    return MessageContext.run(
-      { correlationId: correlationId ?? messageId ?? '', causationId: messageId },
-      async (): Promise<unknown> => {
-        const result = this.transformToObservable<unknown>(await handler(packet.data, context));
-        return lastValueFrom(result, { defaultValue: undefined });
-      },
+    // Continue the publisher's trace when an OpenTelemetry SDK is installed; a no-op otherwise.
+    const trace = propagation.extract(ROOT_CONTEXT, msg.properties.headers ?? {});
+    return otelContext.with(trace, () =>
+      MessageContext.run(
+        { correlationId: correlationId ?? messageId ?? '', causationId: messageId },
+        async (): Promise<unknown> => {
+          const result = this.transformToObservable<unknown>(await handler(packet.data, context));
+          return lastValueFrom(result, { defaultValue: undefined });
+        },
+      ),
     );
   }
 

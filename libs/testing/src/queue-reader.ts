@@ -49,7 +49,7 @@ export async function publishRaw(
   exchange: string,
   routingKey: string,
   content: Buffer | string,
-  options: { headers?: Record<string, unknown>; messageId?: string } = {},
+  options: { headers?: Record<string, unknown>; messageId?: string; correlationId?: string } = {},
 ): Promise<void> {
   const connection = await connectBroker();
   try {

@@ -12,6 +12,7 @@ export function isolatedBrokerEnv(label: string): Record<string, string> {
     RETRY_INITIAL_DELAY_MS: '200',
     RETRY_MULTIPLIER: '2',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    LOG_LEVEL: process.env.E2E_LOGS ? 'info' : 'silent',
   };
 }
 

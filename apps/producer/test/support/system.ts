@@ -12,6 +12,7 @@ export class TestSystem {
   consumer?: NestFastifyApplication;
   consumerServer?: RabbitServer;
   producerUrl = '';
+  consumerUrl = '';
 
   readonly producerQueue = uniqueName('producer');
   readonly consumerQueue = uniqueName('consumer');
@@ -40,6 +41,8 @@ export class TestSystem {
       async () => {
         this.consumer = await createConsumerApp();
         this.consumerServer = await startConsumerApp(this.consumer, 0);
+        const { port } = this.consumer.getHttpServer().address() as AddressInfo;
+        this.consumerUrl = `http://127.0.0.1:${port}`;
         this.consumerServer.onConsume((event) => this.outcomes.push(event));
       },
     );

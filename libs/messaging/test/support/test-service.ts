@@ -1,4 +1,5 @@
 import { Controller, Module, type INestApplication } from '@nestjs/common';
+import { context, trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -44,6 +45,8 @@ export class WorkPayload {
 export class HandlerLog {
   readonly attempts = new Map<string, number[]>();
   readonly completed: string[] = [];
+  /** The trace id active in the handler, per job: shows whether the publisher's trace continued. */
+  readonly traceIds = new Map<string, string | undefined>();
   inFlight = 0;
 
   attemptsOf(id: string): number[] {
@@ -57,6 +60,7 @@ class TestHandlers {
 
   @EventPattern(TestPatterns.Work)
   async work(@Payload() job: WorkPayload): Promise<void> {
+    this.log.traceIds.set(job.id, trace.getSpanContext(context.active())?.traceId);
     const attempts = [...this.log.attemptsOf(job.id), Date.now()];
     this.log.attempts.set(job.id, attempts);
     this.log.inFlight++;

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { EventPatterns } from '@app/contracts';
+import {
+  deleteTopology,
+  EventProbe,
+  freePort,
+  isolatedBrokerEnv,
+  publishRaw,
+  ServiceProcess,
+  uniqueName,
+  waitFor,
+} from '@app/testing';
+
+describe('Consumer logs', () => {
+  const env: Record<string, string> = {
+    ...isolatedBrokerEnv('logs'),
+    RABBITMQ_QUEUE: uniqueName('consumer'),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+  };
+  let consumer: ServiceProcess | undefined;
+  let probe: EventProbe | undefined;
+
+  afterAll(async () => {
+    await consumer?.stop('SIGTERM');
+    await probe?.close();
+    await deleteTopology(env, [env.RABBITMQ_QUEUE]);
+  });
+
+  it('writes JSON lines that carry the message correlation id, and never the broker password', async () => {
+    const port = await freePort();
+    consumer = new ServiceProcess('consumer', { ...env, CONSUMER_PORT: String(port) }, port);
+    await consumer.start();
+    probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
+    const orderId = randomUUID();
+    const order = {
+      orderId,
+      customerId: 'c-logs',
+      items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
+      currency: 'EUR',
+      placedAt: new Date().toISOString(),
+    };
+
+    await publishRaw(
+      env.RABBITMQ_EXCHANGE,
+      EventPatterns.OrderPlaced,
+      JSON.stringify({ pattern: EventPatterns.OrderPlaced, data: order }),
+      { messageId: orderId, correlationId: 'corr-from-http-42' },
+    );
+
+    const processed = await probe.waitForMessage(EventPatterns.OrderProcessed);
+    expect(processed.properties.correlationId).toBe('corr-from-http-42');
+    const line = await waitFor(
+      () =>
+        consumer!.output
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => typeof l.msg === 'string' && l.msg.includes(`Processed order ${orderId}`)),
+      { description: 'the consumer log line for the order' },
+    );
+    expect(line).toMatchObject({
+      service: 'consumer',
+      context: 'OrdersService',
+      correlationId: 'corr-from-http-42',
+      messageId: orderId,
+    });
+    const password = new URL(env.RABBITMQ_URL).password;
+    if (password) {
+      expect(consumer.output).not.toContain(`:${password}@`);
+    }
+  });
+});

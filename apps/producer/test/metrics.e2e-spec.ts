@@ -1,0 +1,106 @@
+import { EventPatterns, type OrderProcessedEvent } from '@app/contracts';
+import { EventProbe } from '@app/testing';
+import { anOrder, TestSystem } from './support/system';
+
+/** Reads one sample from a Prometheus text exposition (0 when absent). */
+async function sample(
+  url: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text
+    .split('\n')
+    .find((l) =>
+      l.startsWith(`${name}{`) || l.startsWith(`${name} `)
+        ? wanted.every((w) => l.includes(w))
+        : false,
+    );
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+describe('Metrics', () => {
+  let system: TestSystem;
+  let probe: EventProbe;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    probe = await EventProbe.create(system.exchange, [EventPatterns.OrderProcessed]);
+  });
+
+  afterAll(async () => {
+    await probe?.close();
+    await system?.close();
+  });
+
+  it('counts a processed order on both sides and times it', async () => {
+    const placed = { pattern: EventPatterns.OrderPlaced };
+    const consumedBefore = await sample(system.consumerUrl, 'messaging_consumed_total', {
+      ...placed,
+      outcome: 'acked',
+    });
+    const handledBefore = await sample(
+      system.consumerUrl,
+      'messaging_handler_duration_seconds_count',
+      {
+        ...placed,
+        outcome: 'acked',
+      },
+    );
+    const publishedBefore = await sample(system.producerUrl, 'messaging_published_total', {
+      ...placed,
+      result: 'confirmed',
+    });
+
+    const { body } = await system.post('/orders', anOrder());
+    await probe.waitForMessage<OrderProcessedEvent>(
+      EventPatterns.OrderProcessed,
+      (e) => e.orderId === body.orderId,
+    );
+
+    expect(
+      await sample(system.consumerUrl, 'messaging_consumed_total', { ...placed, outcome: 'acked' }),
+    ).toBe(consumedBefore + 1);
+    expect(
+      await sample(system.consumerUrl, 'messaging_handler_duration_seconds_count', {
+        ...placed,
+        outcome: 'acked',
+      }),
+    ).toBe(handledBefore + 1);
+    expect(
+      await sample(system.producerUrl, 'messaging_published_total', {
+        ...placed,
+        result: 'confirmed',
+      }),
+    ).toBe(publishedBefore + 1);
+    expect(
+      await sample(system.producerUrl, 'messaging_publish_confirm_seconds_count', placed),
+    ).toBeGreaterThan(0);
+    expect(
+      await sample(system.producerUrl, 'http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/orders',
+        status: '202',
+      }),
+    ).toBeGreaterThan(0);
+    expect(await sample(system.consumerUrl, 'messaging_connection_up', { role: 'consumer' })).toBe(
+      1,
+    );
+    expect(await sample(system.producerUrl, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('times quotes and counts their timeouts', async () => {
+    await system.post('/quotes', {
+      items: [{ sku: 'A', quantity: 1, unitPrice: 100 }],
+      currency: 'EUR',
+    });
+
+    expect(
+      await sample(system.producerUrl, 'messaging_request_duration_seconds_count', {
+        pattern: 'order.quote.v1',
+        result: 'ok',
+      }),
+    ).toBe(1);
+  });
+});

@@ -1,0 +1,88 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import { MessageContext } from './message-context';
+
+type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
+
+/** Whether pino-pretty is installed (it is a development dependency, absent from the image). */
+function prettyAvailable(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Nest's logger as JSON lines (pino), pretty in development. Every line written while a message is
+ * handled, or an HTTP request served, carries its `correlationId` (and the `messageId`), so one
+ * request can be followed from the producer's log into the consumer's.
+ */
+export class ServiceLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  /** LOG_FORMAT=json|pretty (default: json when NODE_ENV=production), LOG_LEVEL (default info). */
+  static create(service: string, env: NodeJS.ProcessEnv = process.env): ServiceLogger {
+    const format = env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty');
+    const options: LoggerOptions = {
+      level: env.LOG_LEVEL ?? 'info',
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: () => {
+        const context = MessageContext.current();
+        return context
+          ? { correlationId: context.correlationId, messageId: context.causationId }
+          : {};
+      },
+    };
+    if (format === 'pretty' && prettyAvailable()) {
+      options.transport = {
+        target: 'pino-pretty',
+        options: {
+          ignore: 'pid,hostname,service,context',
+          messageFormat: '{if context}[{context}] {end}{msg}',
+          translateTime: 'SYS:HH:MM:ss.l',
+        },
+      };
+    }
+    return new ServiceLogger(pino(options));
+  }
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  /** Nest passes the context (the class name) last; an error's stack comes before it. */
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    const context = typeof params.at(-1) === 'string' ? (params.pop() as string) : undefined;
+    const stack = level === 'error' && typeof params[0] === 'string' ? params[0] : undefined;
+    if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ context, ...message });
+    } else {
+      this.logger[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+    }
+  }
+}
