@@ -4,9 +4,6 @@ import { OrdersModule } from './orders/orders.module';
 
 /** The consumer: order handlers over RabbitMQ plus an HTTP port for health checks. */
 @Module({
-  imports: [
-    MessagingModule.forRoot({ serviceName: 'consumer', consume: true }),
-    OrdersModule,
-  ],
+  imports: [MessagingModule.forRoot({ serviceName: 'consumer', consume: true }), OrdersModule],
 })
 export class AppModule {}

@@ -5,7 +5,6 @@ import { MessagingMetrics, ServiceLogger, startRabbitMicroservice } from '@app/m
 import { AppModule } from './app.module';
 import { HttpValidationPipe } from './common/http-validation.pipe';
 import { ProducerEnv } from './config/producer.env';
-import { setupDocs } from './docs/docs.setup';
 
 /** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
 export async function createProducerApp(): Promise<NestFastifyApplication> {
@@ -16,7 +15,6 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
     { logger: ServiceLogger.create('producer') },
   );
   app.useGlobalPipes(new HttpValidationPipe());
-  setupDocs(app);
   const metrics = app.get(MessagingMetrics);
   // Every response, including those Fastify answers itself (413, 415, 404), is measured.
   app
