@@ -5,11 +5,13 @@ import { MessagingExceptionFilter } from './common/messaging-exception.filter';
 import { ProducerConfigModule } from './config/producer-config.module';
 import { OrdersModule } from './orders/orders.module';
 import { QuotesModule } from './quotes/quotes.module';
+import { SecurityModule } from './security/security.module';
 
 /** The producer: an HTTP API that turns requests into confirmed RabbitMQ messages. */
 @Module({
   imports: [
     ProducerConfigModule,
+    SecurityModule,
     MessagingModule.forRoot({ serviceName: 'producer', consume: true }),
     OrdersModule,
     QuotesModule,

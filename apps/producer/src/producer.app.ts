@@ -1,9 +1,11 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadEnv } from '@app/config';
 import { MessagingMetrics, ServiceLogger, startRabbitMicroservice } from '@app/messaging';
 import { AppModule } from './app.module';
 import { HttpValidationPipe } from './common/http-validation.pipe';
+import { jsonBodyParser } from './common/json-body.parser';
 import { ProducerEnv } from './config/producer.env';
 
 /** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
@@ -14,6 +16,22 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
     new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
     { logger: ServiceLogger.create('producer') },
   );
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: env.BODY_LIMIT_BYTES },
+    jsonBodyParser(app.getHttpAdapter().getInstance()),
+  );
+  await app.register(helmet, {
+    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
   app.useGlobalPipes(new HttpValidationPipe());
   const metrics = app.get(MessagingMetrics);
   // Every response, including those Fastify answers itself (413, 415, 404), is measured.

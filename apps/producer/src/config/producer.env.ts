@@ -1,8 +1,9 @@
 import { IsInt, Max, Min } from 'class-validator';
 import { ToNumber } from '@app/config';
+import { SecurityEnv } from '../security/security.env';
 
 /** The producer's own settings; broker settings live in MessagingEnv. */
-export class ProducerEnv {
+export class ProducerEnv extends SecurityEnv {
   @ToNumber()
   @IsInt()
   @Min(0)

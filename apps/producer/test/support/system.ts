@@ -23,7 +23,12 @@ export class TestSystem {
     overrides: Record<string, string> = {},
     { consumer = true }: { consumer?: boolean } = {},
   ): Promise<TestSystem> {
-    const system = new TestSystem({ ...isolatedBrokerEnv('e2e'), ...overrides });
+    // Load tests send thousands of requests from one address: no rate limit unless a test sets one.
+    const system = new TestSystem({
+      ...isolatedBrokerEnv('e2e'),
+      RATE_LIMIT_MAX: '0',
+      ...overrides,
+    });
     if (consumer) {
       await system.startConsumer();
     }

@@ -1,0 +1,48 @@
+import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { loadEnv } from '@app/config';
+import { ProducerEnv } from '../config/producer.env';
+import { ApiKeyGuard, keysMatch } from './api-key.guard';
+
+const KEY = 'a-very-secret-api-key';
+
+function http(url: string, headers: Record<string, string> = {}): ExecutionContext {
+  return {
+    getType: () => 'http',
+    switchToHttp: () => ({ getRequest: () => ({ url, headers }) }),
+  } as unknown as ExecutionContext;
+}
+
+describe(ApiKeyGuard.name, () => {
+  const sut = new ApiKeyGuard(loadEnv(ProducerEnv, { API_KEY: KEY }));
+
+  it('lets a request with the right key through', () => {
+    expect(sut.canActivate(http('/orders', { 'x-api-key': KEY }))).toBe(true);
+  });
+
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { 'x-api-key': 'a-very-secret-api-kez' }],
+    ['a prefix of the key', { 'x-api-key': KEY.slice(0, 10) }],
+  ])('refuses %s with 401', (_, headers) => {
+    expect(() => sut.canActivate(http('/orders', headers))).toThrow(UnauthorizedException);
+  });
+
+  it('keeps health open', () => {
+    expect(sut.canActivate(http('/health/ready?x=1'))).toBe(true);
+  });
+
+  it('lets everything through when no API_KEY is configured', () => {
+    expect(new ApiKeyGuard(loadEnv(ProducerEnv, {})).canActivate(http('/orders'))).toBe(true);
+  });
+
+  it('rejects an API_KEY shorter than 16 characters at start-up', () => {
+    expect(() => loadEnv(ProducerEnv, { API_KEY: 'short' })).toThrow(/API_KEY/);
+  });
+});
+
+describe(keysMatch.name, () => {
+  it('compares values, whatever their lengths', () => {
+    expect(keysMatch('abc', 'abc')).toBe(true);
+    expect(keysMatch('abc', 'abcd')).toBe(false);
+  });
+});

@@ -1,0 +1,27 @@
+import { IsInt, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
+import { ToList, ToNumber } from '@app/config';
+
+/** Security settings of the producer's HTTP API. */
+export class SecurityEnv {
+  /** When set, every request except the public paths needs `X-API-Key: <API_KEY>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  API_KEY?: string;
+
+  /** Paths that stay open when API_KEY is set (add /metrics or /docs to expose them). */
+  @ToList()
+  @Matches(/^\/\S*$/, { each: true, message: 'must be a comma-separated list of paths' })
+  API_KEY_PUBLIC_PATHS: string[] = ['/health/live', '/health/ready'];
+
+  /** Requests per client (IP) per window; 0 turns rate limiting off. */
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_MAX = 600;
+
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  RATE_LIMIT_WINDOW_MS = 60_000;
+}

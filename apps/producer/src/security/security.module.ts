@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { ApiKeyGuard } from './api-key.guard';
+import { RateLimitGuard } from './rate-limit.guard';
+
+/** Rate limiting first (so key guessing is throttled too), then the optional API key. */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [PRODUCER_ENV],
+      useFactory: (env: ProducerEnv) => ({
+        throttlers: [{ ttl: env.RATE_LIMIT_WINDOW_MS, limit: env.RATE_LIMIT_MAX }],
+        skipIf: () => env.RATE_LIMIT_MAX === 0,
+      }),
+    }),
+  ],
+  providers: [
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
+})
+export class SecurityModule {}
