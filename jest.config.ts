@@ -1,7 +1,8 @@
 import type { Config } from 'jest';
 
-// NestJS 12 ships ESM only; Jest runs CommonJS, so @swc/jest also compiles those packages.
-const ESM_PACKAGES = ['@nestjs'];
+// NestJS 12 ships ESM only, and so do @apidevtools/json-schema-ref-parser (under swagger-parser) and
+// content-disposition (under @fastify/static); Jest runs CommonJS, so @swc/jest also compiles them.
+const ESM_PACKAGES = ['@nestjs', '@apidevtools', 'content-disposition'];
 
 const shared = {
   moduleFileExtensions: ['js', 'json', 'ts'],
@@ -46,6 +47,8 @@ const config: Config = {
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/e2e-setup.ts'],
       slowTestThreshold: 30,
+      // Real brokers, child processes and a first build: the default 5 s is too tight on 2 cores.
+      testTimeout: 30_000,
     },
   ],
 };

@@ -69,5 +69,5 @@ describe('Consumer logs', () => {
     if (password) {
       expect(consumer.output).not.toContain(`:${password}@`);
     }
-  });
+  }, 120_000);
 });

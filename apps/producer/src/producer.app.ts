@@ -7,6 +7,8 @@ import { AppModule } from './app.module';
 import { HttpValidationPipe } from './common/http-validation.pipe';
 import { jsonBodyParser } from './common/json-body.parser';
 import { ProducerEnv } from './config/producer.env';
+import { setupDocs } from './docs/docs.setup';
+import { protectDocs } from './security/api-key.guard';
 
 /** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
 export async function createProducerApp(): Promise<NestFastifyApplication> {
@@ -33,6 +35,8 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
     },
   });
   app.useGlobalPipes(new HttpValidationPipe());
+  protectDocs(app.getHttpAdapter().getInstance(), env);
+  setupDocs(app);
   const metrics = app.get(MessagingMetrics);
   // Every response, including those Fastify answers itself (413, 415, 404), is measured.
   app

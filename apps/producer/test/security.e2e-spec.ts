@@ -23,6 +23,12 @@ describe('Producer security', () => {
         401,
       );
       expect((await fetch(`${system.producerUrl}/metrics`)).status).toBe(401);
+      expect((await fetch(`${system.producerUrl}/docs-json`)).status).toBe(401);
+      expect((await fetch(`${system.producerUrl}/asyncapi.json`)).status).toBe(401);
+      const docs = await fetch(`${system.producerUrl}/docs-json`, {
+        headers: { 'x-api-key': key },
+      });
+      expect(docs.status).toBe(200);
       expect((await fetch(`${system.producerUrl}/health/ready`)).status).toBe(200);
       expect((await system.post('/orders', anOrder(), { 'x-api-key': key })).status).toBe(202);
     });

@@ -5,3 +5,5 @@ export * from './orders/order-processed.event';
 export * from './orders/order-quote.request';
 export * from './patterns';
 export * from './orders/is-currency-code';
+export * from './json-schemas';
+export * from './asyncapi';

@@ -29,7 +29,7 @@ type Done = (error: Error | null, body?: unknown) => void;
 export function jsonBodyParser(fastify: FastifyInstance) {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   return (request: FastifyRequest, body: string | Buffer, done: Done): void => {
-    parse(request, body as string, (error: Error | null, value?: unknown) => {
+    void parse(request, body as string, (error: Error | null, value?: unknown) => {
       if (error) {
         done(error);
       } else if (jsonDepth(value) > MAX_JSON_DEPTH) {

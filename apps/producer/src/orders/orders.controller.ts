@@ -11,6 +11,24 @@ import {
   NotFoundException,
   Post,
 } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import {
+  ApiBrokerUnavailable,
+  ApiJsonBodyErrors,
+  ApiSchemaNames,
+  schemaRef,
+} from '../docs/api-docs.decorators';
 import { CancelOrderDto } from './dto/cancel-order.dto';
 import { OrderAcceptedDto, PlaceOrderDto } from './dto/place-order.dto';
 import { OrderStatusStore, type OrderStatusDto } from './order-status.store';
@@ -18,7 +36,14 @@ import { OrdersService } from './orders.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+const OrderIdParam = ApiParam({
+  name: 'orderId',
+  description: 'The id answered by POST /orders.',
+  schema: { type: 'string', format: 'uuid' },
+});
+
 /** Accepts orders: a 202 means the broker confirmed the event, not that the order was processed. */
+@ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
   constructor(
@@ -28,6 +53,32 @@ export class OrdersController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Place an order',
+    description:
+      'Publishes `order.placed.v1` and answers 202 once the broker confirmed it; the consumer processes it ' +
+      'asynchronously (follow it with GET /orders/{orderId}). Money is in minor units (cents).',
+  })
+  @ApiHeader({
+    // The name @Headers() reads, so @nestjs/swagger merges the two instead of listing both.
+    name: 'idempotency-key',
+    required: false,
+    description:
+      'Repeating the request with the same key (within IDEMPOTENCY_TTL_MS, 24 h) returns the same orderId ' +
+      'and publishes nothing new; the same key with another body is a 422. Retry a 503 with it.',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 },
+  })
+  @ApiBody({ schema: schemaRef(PlaceOrderDto) })
+  @ApiAcceptedResponse({
+    description: 'The broker confirmed `order.placed.v1`.',
+    schema: schemaRef(OrderAcceptedDto),
+  })
+  @ApiJsonBodyErrors('for an Idempotency-Key that is not 1-255 visible ASCII characters.')
+  @ApiUnprocessableEntityResponse({
+    description: 'The Idempotency-Key was already used with a different body.',
+    schema: schemaRef(ApiSchemaNames.Error),
+  })
+  @ApiBrokerUnavailable()
   place(
     @Body() order: PlaceOrderDto,
     @Headers('idempotency-key') idempotencyKey?: string,
@@ -42,6 +93,25 @@ export class OrdersController {
   }
 
   @Get(':orderId')
+  @ApiOperation({
+    summary: "Follow an order's outcome",
+    description:
+      '`pending` until the consumer publishes `order.processed.v1`, then its outcome and total. ' +
+      'Each producer replica knows the orders it accepted, for IDEMPOTENCY_TTL_MS.',
+  })
+  @OrderIdParam
+  @ApiOkResponse({
+    description: 'The order is known.',
+    schema: schemaRef(ApiSchemaNames.OrderStatus),
+  })
+  @ApiBadRequestResponse({
+    description: 'orderId is not a UUID.',
+    schema: schemaRef(ApiSchemaNames.Error),
+  })
+  @ApiNotFoundResponse({
+    description: 'This producer has not seen the order.',
+    schema: schemaRef(ApiSchemaNames.Error),
+  })
   status(@Param('orderId', new ParseUUIDPipe()) orderId: string): OrderStatusDto {
     const status = this.statuses.get(orderId);
     if (!status) {
@@ -52,6 +122,19 @@ export class OrdersController {
 
   @Post(':orderId/cancel')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Cancel an order',
+    description:
+      'Publishes `order.cancelled.v1` and answers 202 once the broker confirmed it. The body is optional.',
+  })
+  @OrderIdParam
+  @ApiBody({ required: false, schema: schemaRef(CancelOrderDto) })
+  @ApiAcceptedResponse({
+    description: 'The broker confirmed `order.cancelled.v1`.',
+    schema: schemaRef(OrderAcceptedDto),
+  })
+  @ApiJsonBodyErrors('when orderId is not a UUID (without `errors`).', { plain400: true })
+  @ApiBrokerUnavailable()
   async cancel(
     @Param('orderId', new ParseUUIDPipe()) orderId: string,
     @Body() body: CancelOrderDto = {},

@@ -3,9 +3,11 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsInt,
   IsOptional,
   IsString,
   Matches,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { IsCurrencyCode } from './is-currency-code';
@@ -29,12 +31,31 @@ export class OrderQuoteRequest {
   couponCode?: string;
 }
 
-/** The consumer's price for a basket: `total = subtotal - discount + tax + shipping`, all in minor units. */
+/**
+ * The consumer's price for a basket: `total = subtotal - discount + tax + shipping`, all in minor units.
+ * Its validators feed the generated schemas (AsyncAPI, OpenAPI); replies are not validated at run time.
+ */
 export class OrderQuoteReply {
+  @IsInt()
+  @Min(0)
   subtotal!: number;
+
+  @IsInt()
+  @Min(0)
   discount!: number;
+
+  @IsInt()
+  @Min(0)
   tax!: number;
+
+  @IsInt()
+  @Min(0)
   shipping!: number;
+
+  @IsInt()
+  @Min(0)
   total!: number;
+
+  @IsCurrencyCode()
   currency!: string;
 }

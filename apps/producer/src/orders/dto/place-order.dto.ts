@@ -4,6 +4,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsString,
+  IsUUID,
   Length,
   ValidateNested,
 } from 'class-validator';
@@ -26,7 +27,11 @@ export class PlaceOrderDto {
   currency!: string;
 }
 
-/** Answer of `POST /orders`: where to look for the order's outcome. */
+/**
+ * Answer of `POST /orders`: where to look for the order's outcome. Its validator feeds the OpenAPI
+ * schema; answers are not validated at run time.
+ */
 export class OrderAcceptedDto {
+  @IsUUID()
   orderId!: string;
 }
