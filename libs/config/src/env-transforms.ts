@@ -16,3 +16,7 @@ export const ToList = (): PropertyDecorator =>
           .filter((entry) => entry !== '')
       : value,
   );
+
+/** Treats an empty variable (e.g. `API_KEY=` from compose) as unset. */
+export const EmptyAsUndefined = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value));

@@ -35,6 +35,12 @@ describe(ApiKeyGuard.name, () => {
     expect(new ApiKeyGuard(loadEnv(ProducerEnv, {})).canActivate(http('/orders'))).toBe(true);
   });
 
+  it('treats an empty API_KEY as unset', () => {
+    expect(
+      new ApiKeyGuard(loadEnv(ProducerEnv, { API_KEY: '' })).canActivate(http('/orders')),
+    ).toBe(true);
+  });
+
   it('rejects an API_KEY shorter than 16 characters at start-up', () => {
     expect(() => loadEnv(ProducerEnv, { API_KEY: 'short' })).toThrow(/API_KEY/);
   });

@@ -1,15 +1,16 @@
 import { IsInt, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
-import { ToList, ToNumber } from '@app/config';
+import { EmptyAsUndefined, ToList, ToNumber } from '@app/config';
 
 /** Security settings of the producer's HTTP API. */
 export class SecurityEnv {
   /** When set, every request except the public paths needs `X-API-Key: <API_KEY>`. */
+  @EmptyAsUndefined()
   @IsOptional()
   @IsString()
   @MinLength(16)
   API_KEY?: string;
 
-  /** Paths that stay open when API_KEY is set (add /metrics or /docs to expose them). */
+  /** Paths that stay open when API_KEY is set (add /metrics, /docs, /docs-json or /asyncapi.json to expose them). */
   @ToList()
   @Matches(/^\/\S*$/, { each: true, message: 'must be a comma-separated list of paths' })
   API_KEY_PUBLIC_PATHS: string[] = ['/health/live', '/health/ready'];
