@@ -15,7 +15,10 @@ import {
   RequestTimeoutError,
   UnroutableMessageError,
 } from '@app/messaging';
-import { IdempotencyKeyReusedError } from '../orders/idempotency.store';
+import {
+  IdempotencyKeyInProgressError,
+  IdempotencyKeyReusedError,
+} from '../orders/idempotency.store';
 
 const RETRY_AFTER_SECONDS = 5;
 
@@ -53,6 +56,13 @@ export function toErrorResponse(error: Error): ErrorResponse {
       body: { message: 'Validation failed', errors: error.details },
     };
   }
+  if (error instanceof IdempotencyKeyInProgressError) {
+    return {
+      status: HttpStatus.CONFLICT,
+      body: { message: error.message },
+      retryAfter: 1,
+    };
+  }
   if (error instanceof IdempotencyKeyReusedError) {
     return { status: HttpStatus.UNPROCESSABLE_ENTITY, body: { message: error.message } };
   }
@@ -63,7 +73,7 @@ export function toErrorResponse(error: Error): ErrorResponse {
 }
 
 /** Answers messaging errors with the status from {@link toErrorResponse} and logs them. */
-@Catch(MessagingError, IdempotencyKeyReusedError)
+@Catch(MessagingError, IdempotencyKeyReusedError, IdempotencyKeyInProgressError)
 export class MessagingExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(MessagingExceptionFilter.name);
 

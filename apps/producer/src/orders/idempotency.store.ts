@@ -16,19 +16,34 @@ export class IdempotencyKeyReusedError extends Error {
   }
 }
 
+/** Raised when a request with the same Idempotency-Key is still being handled elsewhere. */
+export class IdempotencyKeyInProgressError extends Error {
+  override readonly name = 'IdempotencyKeyInProgressError';
+
+  constructor(readonly key: string) {
+    super('A request with this Idempotency-Key is still in progress; retry shortly');
+  }
+}
+
 /**
  * Remembers the outcome of each Idempotency-Key for a bounded time, so a retried request returns
- * the first answer instead of doing the work again; a concurrent duplicate waits for the first.
+ * the first answer instead of doing the work again. Also the injection token of the store.
  */
+export abstract class IdempotencyStore {
+  /** Runs `work` once per key; a failed run is forgotten so the client can retry with the same key. */
+  abstract run<T>(key: string, fingerprint: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** The default store: per process and bounded; a concurrent duplicate waits for the first. */
 @Injectable()
-export class IdempotencyStore {
+export class InMemoryIdempotencyStore extends IdempotencyStore {
   private readonly entries: BoundedTtlCache<string, Entry<unknown>>;
 
   constructor(@Inject(PRODUCER_ENV) env: ProducerEnv) {
+    super();
     this.entries = new BoundedTtlCache(env.IDEMPOTENCY_MAX_KEYS, env.IDEMPOTENCY_TTL_MS);
   }
 
-  /** Runs `work` once per key; a failed run is forgotten so the client can retry with the same key. */
   run<T>(key: string, fingerprint: string, work: () => Promise<T>): Promise<T> {
     const existing = this.entries.get(key) as Entry<T> | undefined;
     if (existing) {

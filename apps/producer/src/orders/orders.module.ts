@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyStore } from './idempotency.store';
+import { MESSAGING_CONFIG, type MessagingConfig } from '@app/messaging';
+import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { IdempotencyStore, InMemoryIdempotencyStore } from './idempotency.store';
+import { RedisIdempotencyStore } from './redis-idempotency.store';
 import { OrderOutcomesController } from './order-outcomes.controller';
 import { OrderStatusStore } from './order-status.store';
 import { OrdersController } from './orders.controller';
@@ -8,6 +11,22 @@ import { OrdersService } from './orders.service';
 /** Placing, cancelling and following orders over HTTP. */
 @Module({
   controllers: [OrdersController, OrderOutcomesController],
-  providers: [OrdersService, IdempotencyStore, OrderStatusStore],
+  providers: [
+    OrdersService,
+    OrderStatusStore,
+    {
+      // With REDIS_URL, keys are shared by every producer replica; otherwise kept per process.
+      provide: IdempotencyStore,
+      inject: [MESSAGING_CONFIG, PRODUCER_ENV],
+      useFactory: (config: MessagingConfig, env: ProducerEnv): IdempotencyStore =>
+        config.env.REDIS_URL
+          ? new RedisIdempotencyStore(
+              config.env.REDIS_URL,
+              env.IDEMPOTENCY_TTL_MS,
+              config.env.PUBLISH_TIMEOUT_MS * 2,
+            )
+          : new InMemoryIdempotencyStore(env),
+    },
+  ],
 })
 export class OrdersModule {}

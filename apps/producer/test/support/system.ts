@@ -12,6 +12,7 @@ export class TestSystem {
   consumer?: NestFastifyApplication;
   consumerServer?: RabbitServer;
   producerUrl = '';
+  private readonly replicas: NestFastifyApplication[] = [];
   consumerUrl = '';
 
   readonly producerQueue = uniqueName('producer');
@@ -68,13 +69,25 @@ export class TestSystem {
     });
   }
 
+  /** Starts another producer replica on the same exchange and queue; returns its base URL. */
+  async addProducerReplica(): Promise<{ url: string; app: NestFastifyApplication }> {
+    return withEnv({ ...this.env, RABBITMQ_QUEUE: this.producerQueue, PORT: '0' }, async () => {
+      const app = await createProducerApp();
+      await startProducerApp(app, 0);
+      this.replicas.push(app);
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}`, app };
+    });
+  }
+
   /** POSTs JSON to the producer and returns the status, headers and parsed body. */
   async post(
     path: string,
     body: unknown,
     headers: Record<string, string> = {},
+    baseUrl = this.producerUrl,
   ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.producerUrl}${path}`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -93,6 +106,9 @@ export class TestSystem {
   }
 
   async close(): Promise<void> {
+    for (const replica of this.replicas) {
+      await replica.close();
+    }
     await this.producer?.close();
     await this.consumer?.close();
     await deleteTopology(this.env, [this.producerQueue, this.consumerQueue]);
