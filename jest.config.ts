@@ -30,6 +30,8 @@ const shared = {
 } satisfies Config;
 
 const config: Config = {
+  // Real brokers, child processes and a first build: the default 5 s is too tight on 2 cores.
+  testTimeout: 30_000,
   projects: [
     {
       ...shared,
@@ -47,8 +49,6 @@ const config: Config = {
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/e2e-setup.ts'],
       slowTestThreshold: 30,
-      // Real brokers, child processes and a first build: the default 5 s is too tight on 2 cores.
-      testTimeout: 30_000,
     },
   ],
 };

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadEnv } from '@app/config';
 import { MessagingMetrics, ServiceLogger, startRabbitMicroservice } from '@app/messaging';
 import { AppModule } from './app.module';
+import { closeConnectionsOnShutdown } from './common/graceful-http';
 import { HttpValidationPipe } from './common/http-validation.pipe';
 import { jsonBodyParser } from './common/json-body.parser';
 import { ProducerEnv } from './config/producer.env';
@@ -36,6 +37,7 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
   });
   app.useGlobalPipes(new HttpValidationPipe());
   protectDocs(app.getHttpAdapter().getInstance(), env);
+  closeConnectionsOnShutdown(app.getHttpAdapter().getInstance());
   setupDocs(app);
   const metrics = app.get(MessagingMetrics);
   // Every response, including those Fastify answers itself (413, 415, 404), is measured.

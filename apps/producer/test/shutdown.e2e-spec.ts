@@ -1,0 +1,49 @@
+import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
+import { EventProbe, waitFor } from '@app/testing';
+import { anOrder, TestSystem } from './support/system';
+
+describe('Producer graceful shutdown', () => {
+  let system: TestSystem;
+  let probe: EventProbe;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    probe = await EventProbe.create(system.exchange, [EventPatterns.OrderPlaced]);
+  });
+
+  afterAll(async () => {
+    await probe?.close();
+    await system?.close();
+  });
+
+  it('finishes the requests in flight with confirmed 202s and refuses later ones with 503', async () => {
+    const requests = Array.from({ length: 200 }, () =>
+      system.post('/orders', anOrder()).then(
+        (r) => r,
+        () => undefined,
+      ),
+    );
+    await waitFor(() => probe.payloads(EventPatterns.OrderPlaced).length >= 20, {
+      description: 'the first orders to be published',
+    });
+
+    const closing = system.producer!.close();
+    const answers = await Promise.all(requests);
+    await closing;
+    system.producer = undefined;
+
+    const answered = answers.filter((a) => a !== undefined);
+    const accepted = answered.filter((a) => a.status === 202);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(answered.every((a) => a.status === 202 || a.status === 503)).toBe(true);
+    const published = new Set(
+      probe.payloads<OrderPlacedEvent>(EventPatterns.OrderPlaced).map((e) => e.orderId),
+    );
+    await waitFor(() => accepted.every((a) => published.has(a.body.orderId as string)), {
+      description: 'an order.placed for every 202',
+    });
+    // The refused requests published nothing: every event belongs to a 202.
+    expect(probe.payloads(EventPatterns.OrderPlaced)).toHaveLength(accepted.length);
+    await expect(fetch(`${system.producerUrl}/health/live`)).rejects.toThrow();
+  });
+});
