@@ -1,4 +1,16 @@
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 /** Upper bounds shared by HTTP input and messages so that both reject the same values. */
 export const ORDER_LIMITS = {
@@ -26,4 +38,23 @@ export class OrderItem {
   @Min(0)
   @Max(ORDER_LIMITS.maxUnitPrice)
   unitPrice!: number;
+}
+
+/** The validation of an order's lines, shared by every contract and DTO that carries them. */
+export function IsOrderItems(): PropertyDecorator {
+  return (target, property) => {
+    IsArray()(target, property);
+    ArrayMinSize(1)(target, property);
+    ArrayMaxSize(ORDER_LIMITS.maxLines)(target, property);
+    ValidateNested({ each: true })(target, property);
+    Type(() => OrderItem)(target, property);
+  };
+}
+
+/** The validation of a customer id, shared by the HTTP body and the event. */
+export function IsCustomerId(): PropertyDecorator {
+  return (target, property) => {
+    IsString()(target, property);
+    Length(1, ORDER_LIMITS.maxIdLength)(target, property);
+  };
 }

@@ -1,31 +1,16 @@
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsISO8601,
-  IsString,
-  IsUUID,
-  Length,
-  ValidateNested,
-} from 'class-validator';
+import { IsISO8601, IsUUID } from 'class-validator';
 import { IsCurrencyCode } from './is-currency-code';
-import { ORDER_LIMITS, OrderItem } from './order-item';
+import { IsCustomerId, IsOrderItems, OrderItem } from './order-item';
 
 /** Published by the producer once an order is accepted over HTTP; the consumer prices and processes it. */
 export class OrderPlacedEvent {
   @IsUUID()
   orderId!: string;
 
-  @IsString()
-  @Length(1, ORDER_LIMITS.maxIdLength)
+  @IsCustomerId()
   customerId!: string;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(ORDER_LIMITS.maxLines)
-  @ValidateNested({ each: true })
-  @Type(() => OrderItem)
+  @IsOrderItems()
   items!: OrderItem[];
 
   @IsCurrencyCode()

@@ -1,25 +1,10 @@
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 import { IsCurrencyCode } from './is-currency-code';
-import { ORDER_LIMITS, OrderItem } from './order-item';
+import { IsOrderItems, OrderItem } from './order-item';
 
 /** Asks the consumer to price a basket before an order is placed. */
 export class OrderQuoteRequest {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(ORDER_LIMITS.maxLines)
-  @ValidateNested({ each: true })
-  @Type(() => OrderItem)
+  @IsOrderItems()
   items!: OrderItem[];
 
   @IsCurrencyCode()

@@ -1,26 +1,12 @@
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsString,
-  IsUUID,
-  Length,
-  ValidateNested,
-} from 'class-validator';
-import { IsCurrencyCode, ORDER_LIMITS, OrderItem } from '@app/contracts';
+import { IsUUID } from 'class-validator';
+import { IsCurrencyCode, IsCustomerId, IsOrderItems, OrderItem } from '@app/contracts';
 
 /** Body of `POST /orders`; the producer adds the order id and the time. */
 export class PlaceOrderDto {
-  @IsString()
-  @Length(1, ORDER_LIMITS.maxIdLength)
+  @IsCustomerId()
   customerId!: string;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(ORDER_LIMITS.maxLines)
-  @ValidateNested({ each: true })
-  @Type(() => OrderItem)
+  @IsOrderItems()
   items!: OrderItem[];
 
   @IsCurrencyCode()
