@@ -20,7 +20,7 @@ export function queueNames(queue: string) {
   return {
     /** Events bound from the exchange; durable, consumed with manual acks. */
     work: queue,
-    /** Requests bound from the exchange; they expire when their caller stops waiting. */
+    /** Requests bound from the exchange; each expires (per-message TTL) when its caller stops waiting. */
     requests: `${queue}.requests`,
     /** Failed events with the reason in their headers. */
     deadLetter: `${queue}.dlq`,
@@ -77,7 +77,9 @@ export async function declareTopology(
     await channel.bindQueue(names.work, options.exchange, pattern);
   }
   if (patterns.requests.length > 0) {
-    await channel.assertQueue(names.requests, queueOptions('classic', {}));
+    // Same type as the rest: a classic queue lives on one node, and while that node is down
+    // re-declaring it fails (404 "home node down") and would keep the service from consuming.
+    await channel.assertQueue(names.requests, queueOptions(options.queueType, {}));
     for (const pattern of patterns.requests) {
       await channel.bindQueue(names.requests, options.exchange, pattern);
     }

@@ -26,9 +26,10 @@ export function localClusterSupport(): { available: boolean; reason: string } {
 }
 
 /**
- * A 3-node RabbitMQ cluster on this machine, run by `scripts/rabbitmq-cluster.sh` from the installed
- * rabbitmq-server, beside (and independent of) the machine's own broker. Every test run gets its own
- * directory, node names and free ports, so concurrent runs don't share or stop each other's nodes.
+ * A 3-node RabbitMQ cluster on this machine, run by `scripts/rabbitmq-cluster.sh` from the
+ * installed rabbitmq-server, beside (and independent of) the machine's own broker. Each test run
+ * gets its own directory, node names and free ports, so concurrent runs don't share or stop each
+ * other's nodes.
  */
 export class LocalRabbitCluster {
   private constructor(
