@@ -224,7 +224,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       }
       const packet = this.parse(msg);
       pattern = packet.pattern;
-      const handler = this.getHandlerByPattern(packet.pattern);
+      const handler = this.handlerFor(packet.pattern);
       if (!handler?.isEventHandler) {
         throw new NoHandlerError(packet.pattern);
       }
@@ -255,7 +255,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     try {
       const packet = this.parse(msg);
       pattern = packet.pattern;
-      const handler = this.getHandlerByPattern(packet.pattern);
+      const handler = this.handlerFor(packet.pattern);
       if (!handler || handler.isEventHandler) {
         throw new NoHandlerError(packet.pattern);
       }
@@ -279,6 +279,15 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       messageId,
       durationMs: performance.now() - started,
     });
+  }
+
+  /**
+   * Our patterns are plain strings, so look them up directly first: Nest's getHandlerByPattern
+   * tries JSON.parse on every pattern, and the SyntaxError it throws and catches per message cost
+   * about 4 % of the consumer's CPU in the benchmark.
+   */
+  private handlerFor(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? this.getHandlerByPattern(pattern);
   }
 
   /** Accepts Nest's `{ pattern, data }` envelope, or a bare JSON payload routed by its routing key. */

@@ -1,0 +1,163 @@
+import { Logger } from '@nestjs/common';
+import { MessagingConfig, RabbitClient } from '@app/messaging';
+import { deleteTopology, freePort, uniqueName, waitFor } from '@app/testing';
+import { BenchProcess } from './processes';
+import type { Scope } from './scope';
+import type { BenchSettings } from './settings';
+
+/** Exchange and queue names of one run, unique so runs never see each other's messages. */
+export interface BenchNames {
+  exchange: string;
+  consumerQueue: string;
+  producerQueue: string;
+  /** The bench's own queue bound to order.processed.v1. */
+  countQueue: string;
+}
+
+export function benchNames(label: string): BenchNames {
+  const base = uniqueName(`bench.${label}`);
+  return {
+    exchange: `${base}.events`,
+    consumerQueue: `${base}.consumer`,
+    producerQueue: `${base}.producer`,
+    countQueue: `${base}.processed`,
+  };
+}
+
+/**
+ * The environment of the run's services: the caller's environment (so RABBITMQ_* overrides apply)
+ * with the run's broker and exchange. Everything else keeps the production defaults: quorum
+ * queues, prefetch 50, confirms, in-memory de-duplication (REDIS_URL is dropped).
+ */
+export function serviceEnv(settings: BenchSettings, names: BenchNames): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && key !== 'REDIS_URL' && !key.startsWith('BENCH_')) {
+      env[key] = value;
+    }
+  }
+  return {
+    ...env,
+    // As in the image (Dockerfile): JSON logs, one line per processed order, to a file here.
+    NODE_ENV: 'production',
+    // One client hammering the API from one address is what a per-IP rate limit is there to
+    // stop; the bench measures the work behind it, so the limit is off.
+    RATE_LIMIT_MAX: '0',
+    RABBITMQ_URL: settings.brokerUrl,
+    RABBITMQ_EXCHANGE: names.exchange,
+  };
+}
+
+/** Deletes the run's exchange and every queue its services declared, once they stopped. */
+export function deleteRunTopology(scope: Scope, env: Record<string, string>, names: BenchNames) {
+  scope.defer('delete the run topology', () =>
+    deleteTopology(env, [names.consumerQueue, names.producerQueue]),
+  );
+}
+
+/** A running service of a run. */
+export interface Service {
+  process: BenchProcess;
+  port: number;
+  env: Record<string, string>;
+}
+
+/** Starts the built consumer app and waits until it consumes. */
+export async function startConsumer(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  const port = await freePort();
+  const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, CONSUMER_PORT: String(port) };
+  const child = BenchProcess.nestApp('consumer', serviceEnv, { cpuProfile: settings.cpuProfile });
+  scope.defer('stop the consumer', () => child.stop());
+  await child.waitHttpReady(port);
+  return { process: child, port, env: serviceEnv };
+}
+
+/** Starts the built producer app (optionally through another broker URL) and waits until ready. */
+export async function startProducer(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+  brokerUrl = settings.brokerUrl,
+): Promise<Service> {
+  const port = await freePort();
+  const serviceEnv = {
+    ...env,
+    RABBITMQ_URL: brokerUrl,
+    RABBITMQ_QUEUE: names.producerQueue,
+    PORT: String(port),
+  };
+  const child = BenchProcess.nestApp('producer', serviceEnv, { cpuProfile: settings.cpuProfile });
+  scope.defer('stop the producer', () => child.stop());
+  await child.waitHttpReady(port);
+  return { process: child, port, env: serviceEnv };
+}
+
+/** Starts bench/raw/raw-consumer.ts: the amqplib-only consumer and quote server. */
+export async function startRawConsumer(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue };
+  const child = BenchProcess.rawService('raw-consumer', 'raw-consumer.ts', serviceEnv, {
+    cpuProfile: settings.cpuProfile,
+  });
+  scope.defer('stop the raw consumer', () => child.stop());
+  await child.waitIpcReady();
+  return { process: child, port: 0, env: serviceEnv };
+}
+
+/** Starts bench/raw/raw-http.ts: the bare node:http + amqplib producer. */
+export async function startRawHttp(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+): Promise<Service> {
+  const port = await freePort();
+  const serviceEnv = { ...env, PORT: String(port) };
+  const child = BenchProcess.rawService('raw-http', 'raw-http.ts', serviceEnv, {
+    cpuProfile: settings.cpuProfile,
+  });
+  scope.defer('stop the raw http server', () => child.stop());
+  await child.waitIpcReady();
+  return { process: child, port, env: serviceEnv };
+}
+
+/** Our RabbitClient in the bench process, configured from the run's environment like a service. */
+export async function openRabbitClient(
+  scope: Scope,
+  env: Record<string, string>,
+): Promise<RabbitClient> {
+  const client = new RabbitClient(MessagingConfig.fromEnv('bench', env).clientOptions());
+  scope.defer('close the RabbitClient', () => client.close());
+  await client.connect();
+  await waitFor(() => client.isConnected(), { timeoutMs: 10_000, description: 'the RabbitClient' });
+  return client;
+}
+
+/** Keeps the bench's own output to warnings and errors (the RabbitClient logs connects). */
+export function quietNestLogs(): void {
+  Logger.overrideLogger(['error', 'warn']);
+}
+
+/**
+ * The V8 heap in use (MiB) as the app's Prometheus endpoint reports it (`nodejs_heap_size_used_bytes`),
+ * to tell live data from garbage not yet collected; undefined when the app has no such metric.
+ */
+export async function heapUsedMb(port: number): Promise<number | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const text = await response.text();
+    const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)$/m.exec(text);
+    return match ? Number(match[1]) / 2 ** 20 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+// The raw amqplib counterpart of the consumer app, run as a child process by the bench: it takes
+// order.placed.v1 events (manual ack, same prefetch, same queue type), publishes order.processed.v1
+// with a confirm before acking, and answers order.quote.v1 requests over direct reply-to.
+// Routing keys are literals here so that this baseline loads nothing but amqplib.
+import { randomUUID } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import { connectRaw, RawPublisher } from './raw-amqp';
+
+interface Item {
+  quantity: number;
+  unitPrice: number;
+}
+
+const env = process.env;
+const url = (env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0];
+const exchange = env.RABBITMQ_EXCHANGE ?? 'events';
+const queue = env.RABBITMQ_QUEUE ?? 'raw-consumer';
+const queueType = env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
+const prefetch = Number(env.RABBITMQ_PREFETCH ?? 50);
+
+/** The same arithmetic as the consumer's PricingService, without coupons. */
+function price(items: Item[], currency: string) {
+  const subtotal = items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
+  const tax = Math.round((subtotal * 8) / 100);
+  const shipping = subtotal === 0 || subtotal >= 5_000 ? 0 : 499;
+  return { subtotal, discount: 0, tax, shipping, total: subtotal + tax + shipping, currency };
+}
+
+/** An ack on a closed channel throws; the broker redelivers then, which is fine here. */
+function safely(operation: () => void): void {
+  try {
+    operation();
+  } catch {
+    // ignored
+  }
+}
+
+async function main(): Promise<void> {
+  const connection = await connectRaw(url, 'raw-consumer');
+  const channel = await connection.createChannel();
+  const publisher = await RawPublisher.create(connection);
+  const requests = `${queue}.requests`;
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
+  await channel.bindQueue(queue, exchange, 'order.placed.v1');
+  await channel.assertQueue(requests, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+  await channel.bindQueue(requests, exchange, 'order.quote.v1');
+  await channel.prefetch(prefetch);
+
+  const onEvent = (msg: ConsumeMessage | null): void => {
+    if (!msg) {
+      return;
+    }
+    let event: { data: { orderId: string; items: Item[]; currency: string } };
+    try {
+      event = JSON.parse(msg.content.toString('utf8')) as typeof event;
+    } catch {
+      channel.nack(msg, false, false);
+      return;
+    }
+    const { orderId, items, currency } = event.data;
+    const { total } = price(items, currency);
+    const processed = {
+      pattern: 'order.processed.v1',
+      data: {
+        orderId,
+        outcome: 'accepted',
+        total,
+        currency,
+        processedAt: new Date().toISOString(),
+      },
+    };
+    void publisher
+      .publish(exchange, 'order.processed.v1', Buffer.from(JSON.stringify(processed)), randomUUID())
+      .then(
+        () => safely(() => channel.ack(msg)),
+        () => safely(() => channel.nack(msg, false, true)),
+      );
+  };
+
+  const onRequest = (msg: ConsumeMessage | null): void => {
+    if (!msg) {
+      return;
+    }
+    const { replyTo, correlationId } = msg.properties as {
+      replyTo?: string;
+      correlationId?: string;
+    };
+    let reply: unknown;
+    try {
+      const request = JSON.parse(msg.content.toString('utf8')) as {
+        data: { items: Item[]; currency: string };
+      };
+      reply = price(request.data.items, request.data.currency);
+    } catch (error) {
+      reply = { error: String(error) };
+    }
+    if (replyTo) {
+      channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(reply)), {
+        correlationId,
+        contentType: 'application/json',
+      });
+    }
+    channel.ack(msg);
+  };
+
+  await channel.consume(queue, onEvent, { noAck: false });
+  await channel.consume(requests, onRequest, { noAck: false });
+
+  const stop = () => {
+    void connection.close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  // The bench is gone (even SIGKILLed): do not linger.
+  process.once('disconnect', stop);
+  process.send?.({ ready: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

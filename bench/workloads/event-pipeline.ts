@@ -1,0 +1,139 @@
+import {
+  EventPatterns,
+  type OrderEvents,
+  type OrderPlacedEvent,
+  type OrderRequests,
+} from '@app/contracts';
+import { MessageBus, queueNames } from '@app/messaging';
+import { connectRaw, RawPublisher } from '../raw/raw-amqp';
+import { ProcessedCounter } from '../lib/counter';
+import { pump } from '../lib/load';
+import { placedEvents } from '../lib/orders';
+import { CpuMeter, keepChildLogs, localBrokerPid, ownMemory, resetOwnPeak } from '../lib/processes';
+import { Scope } from '../lib/scope';
+import {
+  benchNames,
+  deleteRunTopology,
+  openRabbitClient,
+  serviceEnv,
+  startConsumer,
+  startRawConsumer,
+} from '../lib/services';
+import type { BenchSettings } from '../lib/settings';
+
+export type Variant = 'ours' | 'raw';
+
+/** One run of workload 1. */
+export interface PipelineRun {
+  variant: Variant;
+  events: number;
+  /** Events over the time from the first publish to the last confirm. */
+  publishPerSec: number;
+  /** Events over the time from the first publish to the last order.processed.v1 seen. */
+  endToEndPerSec: number;
+  lost: number;
+  duplicates: number;
+  publishErrors: number;
+  firstPublishError?: string;
+  /** Messages in the consumer's dead-letter queue afterwards (ours only). */
+  deadLettered: number;
+  peakRssMb: { consumer: number; bench: number };
+  /** CPU µs per event of the consumer, the bench (publisher) and the broker. */
+  cpuUsPerEvent: Record<string, number>;
+}
+
+/** A deadline generous enough for a slow machine, yet bounded. */
+export function drainTimeoutMs(messages: number): number {
+  return 30_000 + messages * 2;
+}
+
+/**
+ * Workload 1: N order.placed.v1 events published from the bench (our MessageBus over RabbitClient,
+ * or a raw confirm channel) with the same in-flight window, handled by a consumer in its own
+ * process (the built consumer app, or bench/raw/raw-consumer.ts), which publishes
+ * order.processed.v1 that the bench counts.
+ */
+export async function runPipeline(settings: BenchSettings, variant: Variant): Promise<PipelineRun> {
+  const scope = new Scope(`pipeline/${variant}`);
+  try {
+    const names = benchNames('pipeline');
+    const env = serviceEnv(settings, names);
+    deleteRunTopology(scope, env, names);
+    const connection = await connectRaw(settings.brokerUrl, 'bench (counter)');
+    scope.defer('close the counter connection', () => connection.close());
+    const counter = await ProcessedCounter.create(connection, names.exchange, names.countQueue);
+    scope.defer('delete the counter queue', () => counter.delete());
+
+    let publish: (event: OrderPlacedEvent) => Promise<void>;
+    const consumer =
+      variant === 'ours'
+        ? await startConsumer(scope, settings, env, names)
+        : await startRawConsumer(scope, settings, env, names);
+    if (variant === 'ours') {
+      const bus = new MessageBus<OrderEvents, OrderRequests>(await openRabbitClient(scope, env));
+      publish = (event) =>
+        bus.publish(EventPatterns.OrderPlaced, event, { messageId: event.orderId });
+    } else {
+      const publisherConnection = await connectRaw(settings.brokerUrl, 'bench (raw publisher)');
+      scope.defer('close the raw publisher', () => publisherConnection.close());
+      const publisher = await RawPublisher.create(publisherConnection);
+      publish = (event) =>
+        publisher.publish(
+          names.exchange,
+          EventPatterns.OrderPlaced,
+          Buffer.from(JSON.stringify({ pattern: EventPatterns.OrderPlaced, data: event })),
+          event.orderId,
+        );
+    }
+
+    const { window } = settings.pipeline;
+    const warmup = placedEvents(settings.pipeline.warmup);
+    warmup.forEach((event) => counter.expect(event.orderId));
+    await pump(warmup, window, publish);
+    await counter.waitAll(drainTimeoutMs(warmup.length));
+
+    counter.reset();
+    resetOwnPeak();
+    const events = placedEvents(settings.pipeline.events);
+    events.forEach((event) => counter.expect(event.orderId));
+    const cpu = new CpuMeter({
+      consumer: consumer.process.pid,
+      bench: process.pid,
+      broker: localBrokerPid(settings.brokerUrl),
+    }).start();
+    const started = performance.now();
+    const published = await pump(events, window, publish);
+    const processed = await counter.waitAll(drainTimeoutMs(events.length));
+    const cpuUsPerEvent = cpu.stop(events.length);
+    if (!processed.complete) {
+      console.error(
+        `  ${processed.missing} event(s) not processed; logs kept in ${keepChildLogs()}`,
+      );
+    }
+
+    let deadLettered = 0;
+    if (variant === 'ours') {
+      const channel = await connection.createChannel();
+      deadLettered = (await channel.checkQueue(queueNames(names.consumerQueue).deadLetter))
+        .messageCount;
+      await channel.close();
+    }
+    return {
+      variant,
+      events: events.length,
+      publishPerSec: (events.length / (published.lastAt - started)) * 1_000,
+      endToEndPerSec: processed.complete
+        ? (events.length / (processed.lastAt - started)) * 1_000
+        : Number.NaN,
+      lost: processed.missing,
+      duplicates: counter.duplicates,
+      publishErrors: published.errors,
+      firstPublishError: published.firstError,
+      deadLettered,
+      peakRssMb: { consumer: consumer.process.peakRssMb(), bench: ownMemory().hwmMb },
+      cpuUsPerEvent,
+    };
+  } finally {
+    await scope.close();
+  }
+}

@@ -1,0 +1,106 @@
+import { ProcessedCounter } from '../lib/counter';
+import { httpLoad } from '../lib/load';
+import { PLACE_ORDER_BODY } from '../lib/orders';
+import { CpuMeter, keepChildLogs, localBrokerPid } from '../lib/processes';
+import { connectRaw } from '../raw/raw-amqp';
+import { Scope } from '../lib/scope';
+import {
+  benchNames,
+  deleteRunTopology,
+  serviceEnv,
+  startConsumer,
+  startProducer,
+  startRawHttp,
+} from '../lib/services';
+import type { BenchSettings } from '../lib/settings';
+import { latency, type Latency } from '../lib/stats';
+import { drainTimeoutMs, type Variant } from './event-pipeline';
+
+/** One run of workload 2. */
+export interface HttpRun {
+  variant: Variant;
+  connections: number;
+  seconds: number;
+  /** 202 responses per second. */
+  acceptedPerSec: number;
+  accepted: number;
+  non2xx: number;
+  errors: number;
+  latencyMs: Latency;
+  /** From the end of the load to the last accepted order's order.processed.v1. */
+  drainMs: number;
+  lost: number;
+  duplicates: number;
+  peakRssMb: { front: number; consumer: number };
+  /** CPU µs per accepted order, load and drain, of the front, consumer, bench and broker. */
+  cpuUsPerRequest: Record<string, number>;
+}
+
+/**
+ * Workload 2: autocannon POSTs /orders to the front end (the built producer app, or the bare
+ * node:http + amqplib server of bench/raw/raw-http.ts); the built consumer app processes every
+ * accepted order in both cases, and the bench waits for each one's order.processed.v1.
+ */
+export async function runHttpOrders(settings: BenchSettings, variant: Variant): Promise<HttpRun> {
+  const scope = new Scope(`http/${variant}`);
+  try {
+    const names = benchNames('http');
+    const env = serviceEnv(settings, names);
+    deleteRunTopology(scope, env, names);
+    const connection = await connectRaw(settings.brokerUrl, 'bench (counter)');
+    scope.defer('close the counter connection', () => connection.close());
+    const counter = await ProcessedCounter.create(connection, names.exchange, names.countQueue);
+    scope.defer('delete the counter queue', () => counter.delete());
+    const consumer = await startConsumer(scope, settings, env, names);
+    const front =
+      variant === 'ours'
+        ? await startProducer(scope, settings, env, names)
+        : await startRawHttp(scope, settings, env);
+
+    const { connections, seconds, warmupSeconds } = settings.http;
+    const load = (duration: number) =>
+      httpLoad({
+        port: front.port,
+        path: '/orders',
+        body: PLACE_ORDER_BODY,
+        connections,
+        seconds: duration,
+        onOk: (body) => counter.expect((JSON.parse(body) as { orderId: string }).orderId),
+      });
+    const warmup = await load(warmupSeconds);
+    await counter.waitAll(drainTimeoutMs(warmup.ok));
+
+    counter.reset();
+    const cpu = new CpuMeter({
+      front: front.process.pid,
+      consumer: consumer.process.pid,
+      bench: process.pid,
+      broker: localBrokerPid(settings.brokerUrl),
+    }).start();
+    const result = await load(seconds);
+    const processed = await counter.waitAll(drainTimeoutMs(result.ok));
+    const cpuUsPerRequest = cpu.stop(result.ok);
+    if (!processed.complete) {
+      console.error(
+        `  ${processed.missing} order(s) not processed; logs kept in ${keepChildLogs()}`,
+      );
+    }
+    return {
+      variant,
+      connections,
+      seconds,
+      acceptedPerSec: result.ok / result.durationS,
+      accepted: result.ok,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      latencyMs: latency(result.latenciesMs),
+      drainMs: processed.complete ? Math.max(0, processed.lastAt - result.endedAt) : Number.NaN,
+      lost: processed.missing,
+      duplicates: counter.duplicates,
+      peakRssMb: { front: front.process.peakRssMb(), consumer: consumer.process.peakRssMb() },
+      cpuUsPerRequest,
+    };
+  } finally {
+    await scope.close();
+  }
+}
