@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { MessagingConfig, RabbitClient } from '@app/messaging';
 import { deleteTopology, freePort, uniqueName, waitFor } from '@app/testing';
+import { connectRaw } from '../raw/raw-amqp';
+import { ProcessedCounter } from './counter';
 import { BenchProcess } from './processes';
 import type { Scope } from './scope';
 import type { BenchSettings } from './settings';
@@ -53,6 +55,18 @@ export function deleteRunTopology(scope: Scope, env: Record<string, string>, nam
   scope.defer('delete the run topology', () =>
     deleteTopology(env, [names.consumerQueue, names.producerQueue]),
   );
+}
+
+/** What every run starts with: unique names, the services' env, and the outcome counter. */
+export async function prepareRun(scope: Scope, settings: BenchSettings, label: string) {
+  const names = benchNames(label);
+  const env = serviceEnv(settings, names);
+  deleteRunTopology(scope, env, names);
+  const connection = await connectRaw(settings.brokerUrl, 'bench (counter)');
+  scope.defer('close the counter connection', () => connection.close());
+  const counter = await ProcessedCounter.create(connection, names.exchange, names.countQueue);
+  scope.defer('delete the counter queue', () => counter.delete());
+  return { names, env, connection, counter };
 }
 
 /** A running service of a run. */

@@ -6,19 +6,11 @@ import {
 } from '@app/contracts';
 import { MessageBus, queueNames } from '@app/messaging';
 import { connectRaw, RawPublisher } from '../raw/raw-amqp';
-import { ProcessedCounter } from '../lib/counter';
 import { pump } from '../lib/load';
 import { placedEvents } from '../lib/orders';
 import { CpuMeter, keepChildLogs, localBrokerPid, ownMemory, resetOwnPeak } from '../lib/processes';
 import { Scope } from '../lib/scope';
-import {
-  benchNames,
-  deleteRunTopology,
-  openRabbitClient,
-  serviceEnv,
-  startConsumer,
-  startRawConsumer,
-} from '../lib/services';
+import { prepareRun, openRabbitClient, startConsumer, startRawConsumer } from '../lib/services';
 import type { BenchSettings } from '../lib/settings';
 
 export type Variant = 'ours' | 'raw';
@@ -56,13 +48,7 @@ export function drainTimeoutMs(messages: number): number {
 export async function runPipeline(settings: BenchSettings, variant: Variant): Promise<PipelineRun> {
   const scope = new Scope(`pipeline/${variant}`);
   try {
-    const names = benchNames('pipeline');
-    const env = serviceEnv(settings, names);
-    deleteRunTopology(scope, env, names);
-    const connection = await connectRaw(settings.brokerUrl, 'bench (counter)');
-    scope.defer('close the counter connection', () => connection.close());
-    const counter = await ProcessedCounter.create(connection, names.exchange, names.countQueue);
-    scope.defer('delete the counter queue', () => counter.delete());
+    const { names, env, connection, counter } = await prepareRun(scope, settings, 'pipeline');
 
     let publish: (event: OrderPlacedEvent) => Promise<void>;
     const consumer =

@@ -1,17 +1,8 @@
-import { ProcessedCounter } from '../lib/counter';
 import { httpLoad } from '../lib/load';
 import { PLACE_ORDER_BODY } from '../lib/orders';
 import { CpuMeter, keepChildLogs, localBrokerPid } from '../lib/processes';
-import { connectRaw } from '../raw/raw-amqp';
 import { Scope } from '../lib/scope';
-import {
-  benchNames,
-  deleteRunTopology,
-  serviceEnv,
-  startConsumer,
-  startProducer,
-  startRawHttp,
-} from '../lib/services';
+import { prepareRun, startConsumer, startProducer, startRawHttp } from '../lib/services';
 import type { BenchSettings } from '../lib/settings';
 import { latency, type Latency } from '../lib/stats';
 import { drainTimeoutMs, type Variant } from './event-pipeline';
@@ -44,13 +35,7 @@ export interface HttpRun {
 export async function runHttpOrders(settings: BenchSettings, variant: Variant): Promise<HttpRun> {
   const scope = new Scope(`http/${variant}`);
   try {
-    const names = benchNames('http');
-    const env = serviceEnv(settings, names);
-    deleteRunTopology(scope, env, names);
-    const connection = await connectRaw(settings.brokerUrl, 'bench (counter)');
-    scope.defer('close the counter connection', () => connection.close());
-    const counter = await ProcessedCounter.create(connection, names.exchange, names.countQueue);
-    scope.defer('delete the counter queue', () => counter.delete());
+    const { names, env, counter } = await prepareRun(scope, settings, 'http');
     const consumer = await startConsumer(scope, settings, env, names);
     const front =
       variant === 'ours'

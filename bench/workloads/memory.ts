@@ -1,6 +1,5 @@
 import { EventPatterns } from '@app/contracts';
 import { TcpProxy } from '@app/testing';
-import { ProcessedCounter } from '../lib/counter';
 import { httpLoad, pump, type ResponseEvent } from '../lib/load';
 import { PLACE_ORDER_BODY, placedEvents } from '../lib/orders';
 import { keepChildLogs, type BenchProcess } from '../lib/processes';
@@ -8,6 +7,7 @@ import { connectRaw, RawPublisher } from '../raw/raw-amqp';
 import { Scope } from '../lib/scope';
 import {
   benchNames,
+  prepareRun,
   deleteRunTopology,
   heapUsedMb,
   serviceEnv,
@@ -152,13 +152,7 @@ export async function runBrokerAway(settings: BenchSettings): Promise<BrokerAway
 export async function runBacklog(settings: BenchSettings): Promise<BacklogRun> {
   const scope = new Scope('memory/backlog');
   try {
-    const names = benchNames('backlog');
-    const env = serviceEnv(settings, names);
-    deleteRunTopology(scope, env, names);
-    const connection = await connectRaw(settings.brokerUrl, 'bench (counter)');
-    scope.defer('close the counter connection', () => connection.close());
-    const counter = await ProcessedCounter.create(connection, names.exchange, names.countQueue);
-    scope.defer('delete the counter queue', () => counter.delete());
+    const { names, env, counter } = await prepareRun(scope, settings, 'backlog');
 
     // Start once so the consumer declares its queues, then stop it.
     const first = await startConsumer(scope, settings, env, names);
