@@ -1,5 +1,6 @@
 export * from './bounded-ttl-cache';
 export * from './correlation-id.interceptor';
+export * from './fast-validation.pipe';
 export * from './health.controller';
 export * from './managed-channel';
 export * from './message-bus';

@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { FastValidationPipe } from './fast-validation.pipe';
 import { PayloadValidationError } from './messaging.errors';
 
 /**
@@ -6,7 +6,7 @@ import { PayloadValidationError } from './messaging.errors';
  * rejected (a tolerant reader), so producers can add optional fields without breaking consumers; a
  * failure is a PayloadValidationError, which is never retried.
  */
-export class MessageValidationPipe extends ValidationPipe {
+export class MessageValidationPipe extends FastValidationPipe {
   constructor() {
     super({
       transform: true,

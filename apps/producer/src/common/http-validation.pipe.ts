@@ -1,11 +1,11 @@
-import { BadRequestException, ValidationPipe } from '@nestjs/common';
-import { flattenValidationErrors } from '@app/messaging';
+import { BadRequestException } from '@nestjs/common';
+import { FastValidationPipe, flattenValidationErrors } from '@app/messaging';
 
 /**
  * Validates request bodies strictly: unknown fields are rejected, and the 400 lists every wrong
  * field with its dotted path (`items.0.quantity`).
  */
-export class HttpValidationPipe extends ValidationPipe {
+export class HttpValidationPipe extends FastValidationPipe {
   constructor() {
     super({
       transform: true,

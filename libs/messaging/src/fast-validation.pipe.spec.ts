@@ -1,0 +1,212 @@
+import 'reflect-metadata';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsDefined, IsInt, IsOptional, IsString, ValidateIf } from 'class-validator';
+import fc from 'fast-check';
+import {
+  OrderCancelledEvent,
+  OrderPlacedEvent,
+  OrderProcessedEvent,
+  OrderQuoteRequest,
+} from '@app/contracts';
+import { compileValidator } from './compiled-validator';
+import { FastValidationPipe, type FastValidationPipeOptions } from './fast-validation.pipe';
+
+type Constructor = new () => object;
+
+const body = (metatype: Constructor): ArgumentMetadata => ({ type: 'body', metatype });
+
+/** Runs a pipe and returns what it answered: the value, or the error's response. */
+async function outcome(pipe: ValidationPipe, value: unknown, metatype: Constructor) {
+  try {
+    return { ok: (await pipe.transform(value, body(metatype))) as unknown };
+  } catch (error) {
+    return { error: (error as { getResponse?: () => unknown }).getResponse?.() ?? error };
+  }
+}
+
+const uuid = 'a3bb189e-8bf9-3888-9912-ace4e6543002';
+const validItem = { sku: 'SKU-1', quantity: 2, unitPrice: 1_250 };
+const validPayloads: Record<string, [Constructor, Record<string, unknown>]> = {
+  OrderPlacedEvent: [
+    OrderPlacedEvent,
+    {
+      orderId: uuid,
+      customerId: 'c-1',
+      items: [validItem],
+      currency: 'EUR',
+      placedAt: '2026-11-29T12:00:00.000Z',
+    },
+  ],
+  OrderProcessedEvent: [
+    OrderProcessedEvent,
+    {
+      orderId: uuid,
+      outcome: 'accepted',
+      total: 2_500,
+      currency: 'EUR',
+      processedAt: '2026-11-29T12:00:01.000Z',
+    },
+  ],
+  OrderCancelledEvent: [
+    OrderCancelledEvent,
+    { orderId: uuid, reason: 'changed my mind', cancelledAt: '2026-11-29T12:00:02Z' },
+  ],
+  OrderQuoteRequest: [OrderQuoteRequest, { items: [validItem], currency: 'EUR', couponCode: 'X1' }],
+};
+
+/** Values that are valid somewhere and invalid elsewhere, so mutations hit both sides. */
+const anyValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    undefined,
+    null,
+    '',
+    'EUR',
+    'eur',
+    'XXX',
+    uuid,
+    'not-a-uuid',
+    '2026-11-29T12:00:00Z',
+    '2026-11-29',
+    'accepted',
+    'SKU-1',
+    ' sku',
+    0,
+    -1,
+    1,
+    1.5,
+    1_001,
+    10_000_001,
+    true,
+    [],
+    {},
+    [validItem],
+    [validItem, null],
+    [{ ...validItem, quantity: 0 }],
+    [{ ...validItem, extra: 1 }],
+    [[validItem]],
+    { ...validItem },
+  ),
+  fc.string({ maxLength: 70 }),
+  fc.integer(),
+  fc.array(fc.record({ sku: fc.string(), quantity: fc.integer(), unitPrice: fc.integer() }), {
+    maxLength: 3,
+  }),
+);
+
+/** A valid payload with some properties replaced, removed or added. */
+const mutated = ([, valid]: [Constructor, Record<string, unknown>]) =>
+  fc
+    .record({
+      replace: fc.dictionary(fc.constantFrom(...Object.keys(valid)), anyValue, { maxKeys: 2 }),
+      remove: fc.subarray(Object.keys(valid), { maxLength: 1 }),
+      add: fc.dictionary(fc.constantFrom('extra', '__proto__', 'constructor'), anyValue, {
+        maxKeys: 1,
+      }),
+    })
+    .map(({ replace, remove, add }) => {
+      const payload: Record<string, unknown> = { ...valid, ...replace };
+      for (const key of remove) {
+        delete payload[key];
+      }
+      for (const [key, value] of Object.entries(add)) {
+        Object.defineProperty(payload, key, { value, enumerable: true, writable: true });
+      }
+      return payload;
+    });
+
+describe.each([
+  ['messages (unknown properties stripped)', false],
+  ['HTTP bodies (unknown properties rejected)', true],
+])('FastValidationPipe for %s', (_, forbidNonWhitelisted) => {
+  const options: FastValidationPipeOptions = {
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  };
+  const fast = new FastValidationPipe(options);
+  const nest = new ValidationPipe(options);
+
+  it.each(Object.entries(validPayloads))(
+    'takes the compiled path for a valid %s and returns what Nest returns',
+    async (_name, [metatype, payload]) => {
+      const compiled = compileValidator(metatype, { forbidUnknown: forbidNonWhitelisted });
+      const accepted = compiled?.(structuredClone(payload));
+      expect(accepted).toBeInstanceOf(metatype);
+      expect(accepted).toStrictEqual(
+        await nest.transform(structuredClone(payload), body(metatype)),
+      );
+    },
+  );
+
+  it.each(Object.entries(validPayloads))(
+    'answers exactly as Nest does for any variation of a %s',
+    async (_name, contract) => {
+      const [metatype] = contract;
+      const compiled = compileValidator(metatype, { forbidUnknown: forbidNonWhitelisted });
+      let compiledAccepted = 0;
+      await fc.assert(
+        fc.asyncProperty(mutated(contract), async (payload) => {
+          const fromCompiled = compiled?.(structuredClone(payload));
+          const expected = await outcome(nest, structuredClone(payload), metatype);
+          if (fromCompiled !== undefined) {
+            compiledAccepted++;
+            // The compiled path only ever accepts what class-validator accepts, with the same result.
+            expect(expected).toStrictEqual({ ok: fromCompiled });
+          }
+          expect(await outcome(fast, structuredClone(payload), metatype)).toStrictEqual(expected);
+        }),
+        { numRuns: 400 },
+      );
+      expect(compiledAccepted).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('compileValidator', () => {
+  class WithTransform {
+    @Transform(({ value }: { value: unknown }) => String(value))
+    @IsString()
+    name!: string;
+  }
+
+  class WithIsDefined {
+    @IsDefined()
+    @IsInt()
+    count!: number;
+  }
+
+  class WithOptional {
+    @IsOptional()
+    @IsString()
+    note?: string;
+
+    @ValidateIf((object: { note?: string }) => object.note !== undefined)
+    @IsInt()
+    count?: number;
+  }
+
+  it('leaves classes with decorators it does not model to the full path', () => {
+    expect(compileValidator(WithTransform, { forbidUnknown: false })).toBeUndefined();
+    expect(compileValidator(WithIsDefined, { forbidUnknown: false })).toBeUndefined();
+  });
+
+  it('applies @IsOptional and @ValidateIf like class-validator', () => {
+    const compiled = compileValidator(WithOptional, { forbidUnknown: false });
+    expect(compiled?.({})).toBeInstanceOf(WithOptional);
+    expect(compiled?.({ note: 'n', count: 1 })).toMatchObject({ note: 'n', count: 1 });
+    expect(compiled?.({ note: 'n' })).toBeUndefined();
+    expect(compiled?.({ note: 1 })).toBeUndefined();
+  });
+
+  it('does not take non-plain values', () => {
+    const compiled = compileValidator(OrderQuoteRequest, { forbidUnknown: false });
+    expect(compiled?.(null)).toBeUndefined();
+    expect(compiled?.([validItem])).toBeUndefined();
+    expect(compiled?.(Object.assign(Object.create(null) as object, { currency: 'EUR' }))).toBe(
+      undefined,
+    );
+  });
+});
