@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   await channel.assertExchange(exchange, 'topic', { durable: true });
   await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
   await channel.bindQueue(queue, exchange, 'order.placed.v1');
-  await channel.assertQueue(requests, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+  await channel.assertQueue(requests, { durable: true, arguments: { 'x-queue-type': queueType } });
   await channel.bindQueue(requests, exchange, 'order.quote.v1');
   await channel.prefetch(prefetch);
 
