@@ -28,6 +28,7 @@ import {
   type BacklogRun,
   type BrokerAwayResult,
 } from './workloads/memory';
+import { runReplicas, type ReplicaRun } from './workloads/replicas';
 import { runRequestReply, type RpcRun } from './workloads/request-reply';
 
 interface Paired<T> {
@@ -48,11 +49,13 @@ interface Results {
   rpc?: Paired<RpcRun>;
   brokerAway?: BrokerAwayResult;
   backlog?: BacklogRun[];
+  replicas?: ReplicaRun[];
 }
 
 const failures: Failure[] = [];
 const seconds = (since: number) => ((performance.now() - since) / 1_000).toFixed(1);
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
+const replicaCount = (n: number) => `${n} ${n === 1 ? 'replica' : 'replicas'}`;
 
 /** Every run ends within this long: a stuck one is cleaned up (children, queues) and fails. */
 const RUN_DEADLINE_MS = 5 * 60_000;
@@ -178,13 +181,48 @@ const WORKLOADS: Record<
       }
     }
   },
+  async replicas(settings, results) {
+    const { counts, events } = settings.replicas;
+    console.log(
+      `\n5. Scale-out: ${int(events)} events per run into ${counts.join(', ')} consumer replicas`,
+    );
+    results.replicas = [];
+    for (let i = 0; i < settings.runs; i++) {
+      // Alternating the order, as paired() does, keeps a drift in the machine's load from favouring
+      // one replica count.
+      const order = i % 2 === 0 ? counts : [...counts].reverse();
+      for (const replicas of order) {
+        const started = performance.now();
+        const label = `replicas ${i + 1}/${settings.runs} ×${replicas}`;
+        try {
+          const r = await withDeadline(runReplicas(settings, replicas, i + 1));
+          results.replicas.push(r);
+          const split = r.share
+            ? `, split ${r.share.min.toFixed(0)}–${r.share.max.toFixed(0)} %`
+            : '';
+          console.log(
+            `  ${label} end-to-end ${int(r.endToEndPerSec)}/s, publish ${int(r.publishPerSec)}/s` +
+              `${split}, lost ${r.lost} (${seconds(started)} s)`,
+          );
+        } catch (error) {
+          failures.push({
+            workload: 'replicas',
+            run: i + 1,
+            variant: replicaCount(replicas),
+            error: describe(error),
+          });
+          console.error(`  ${label} FAILED: ${describe(error)}`);
+        }
+      }
+    }
+  },
 };
 
 function sections(settings: BenchSettings, results: Results): Section[] {
   const list: Section[] = [];
   const queueType = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
   const prefetch = process.env.RABBITMQ_PREFETCH ?? '50';
-  const { pipeline, http, rpc, brokerAway, backlog } = results;
+  const { pipeline, http, rpc, brokerAway, backlog, replicas } = results;
   if (pipeline) {
     const both = <T>(pick: (r: PipelineRun) => T) =>
       [pipeline.ours.map(pick), pipeline.raw.map(pick)] as const;
@@ -430,6 +468,88 @@ function sections(settings: BenchSettings, results: Results): Section[] {
       rows,
     });
   }
+  if (replicas && replicas.length > 0) {
+    const counts = settings.replicas.counts;
+    const base = counts[0];
+    const at = (n: number) => replicas.filter((r) => r.replicas === n);
+    /** One row per replica count; the note goes on the first. */
+    const perCount = (
+      metric: string,
+      unit: Unit,
+      pick: (r: ReplicaRun) => number | undefined,
+      note?: string,
+      only = counts,
+    ) =>
+      only.map((n, i) =>
+        row(`${metric}: ${replicaCount(n)}`, unit, at(n).map(pick), undefined, {
+          note: i === 0 ? note : undefined,
+        }),
+      );
+    const scaling = (r: ReplicaRun) => {
+      const first = replicas.find((b) => b.run === r.run && b.replicas === base);
+      return first ? r.endToEndPerSec / first.endToEndPerSec : undefined;
+    };
+    const more = counts.filter((n) => n !== base);
+    list.push({
+      title:
+        `5. Scale-out: ${int(settings.replicas.events)} × order.placed.v1 into ` +
+        `${counts.join(', ')} consumer app replicas on the same queue, ${settings.pipeline.window} ` +
+        `publishes in flight, prefetch ${prefetch} per replica, ${queueType} queues`,
+      rows: [
+        ...perCount('end-to-end events/s', 'rate', (r) => r.endToEndPerSec),
+        ...perCount(
+          `scaling vs ${replicaCount(base)}`,
+          'factor',
+          scaling,
+          `per run: end-to-end events/s over that run's figure with ${replicaCount(base)}`,
+          more,
+        ),
+        ...perCount('confirmed publishes/s', 'rate', (r) => r.publishPerSec),
+        ...perCount('lost', 'count', (r) => r.lost),
+        ...perCount('duplicates', 'count', (r) => r.duplicates),
+        row(
+          'publish errors (all counts)',
+          'count',
+          replicas.map((r) => r.publishErrors),
+        ),
+        row(
+          'dead-lettered (all counts)',
+          'count',
+          replicas.map((r) => r.deadLettered),
+        ),
+        ...perCount(
+          'busiest replica, share of events',
+          '%',
+          (r) => r.share?.max,
+          "from each replica's /metrics (messaging_consumed_total, acked); an even split is 100 / n %",
+          more,
+        ),
+        ...perCount(
+          'least busy replica, share of events',
+          '%',
+          (r) => r.share?.min,
+          undefined,
+          more,
+        ),
+        ...perCount(
+          'CPU per event: consumers (sum)',
+          'µs',
+          (r) => r.cpuUsPerEvent.consumers,
+          'CPU time of all replicas together over the measured batch',
+        ),
+        ...perCount(
+          'CPU per event: broker',
+          'µs',
+          (r) => r.cpuUsPerEvent.broker,
+          'all of the broker, including any other traffic it had meanwhile',
+        ),
+        ...perCount('CPU per event: bench (publisher)', 'µs', (r) => r.cpuUsPerEvent.bench),
+        ...perCount('peak RSS per replica (highest)', 'MB', (r) =>
+          Math.max(...r.peakRssMb.perReplica),
+        ),
+      ],
+    });
+  }
   return list;
 }
 
@@ -546,6 +666,7 @@ async function main(): Promise<void> {
     ...(results.http?.ours ?? []),
     ...(results.http?.raw ?? []),
     ...(results.backlog ?? []),
+    ...(results.replicas ?? []),
   ].some((r) => r.lost > 0);
   if (failures.length > 0 || lost) {
     process.exitCode = 1;

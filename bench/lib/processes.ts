@@ -250,20 +250,24 @@ export class BenchProcess {
     });
   }
 
-  /** Runs the built app (dist/apps/<app>/apps/<app>/src/main.js) as production does. */
+  /**
+   * Runs the built app (dist/apps/<app>/apps/<app>/src/main.js) as production does; `name` (default:
+   * the app) tells replicas of one app apart in log files, profiles and errors.
+   */
   static nestApp(
     app: 'producer' | 'consumer',
     env: Record<string, string>,
-    options: { cpuProfile?: boolean } = {},
+    options: { cpuProfile?: boolean; name?: string } = {},
   ): BenchProcess {
+    const name = options.name ?? app;
     const entry = join(appRoot, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
     if (!existsSync(entry)) {
       throw new Error(`${entry} is missing; run node scripts/build-if-stale.mjs ${app}`);
     }
-    const args = [...profileArgs(app, options.cpuProfile), entry];
+    const args = [...profileArgs(name, options.cpuProfile), entry];
     const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS;
     return BenchProcess.start(
-      app,
+      name,
       args,
       nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
       false,

@@ -1,7 +1,7 @@
 import { spread, type Spread } from './stats';
 
 /** How a metric is printed. */
-export type Unit = 'rate' | 'ms' | 'MB' | 's' | 'count' | 'µs';
+export type Unit = 'rate' | 'ms' | 'MB' | 's' | 'count' | 'µs' | '%' | 'factor';
 
 /** A target on the ours/raw ratio of medians. */
 export interface Target {
@@ -27,6 +27,13 @@ export interface Row {
 export interface Section {
   title: string;
   rows: Row[];
+}
+
+/** The metric's name with its unit, as the tables print it (rates, counts, factors have none). */
+function label(row: Row): string {
+  return ['rate', 'count', 'factor'].includes(row.unit)
+    ? row.metric
+    : `${row.metric} (${row.unit})`;
 }
 
 /** Builds a row from per-run values; the ratio is taken when both sides have values. */
@@ -73,7 +80,10 @@ export function formatValue(value: number, unit: Unit): string {
     case 'MB':
       return value.toFixed(0);
     case 's':
+    case '%':
       return value.toFixed(1);
+    case 'factor':
+      return `${value.toFixed(2)}×`;
   }
 }
 
@@ -109,7 +119,7 @@ export function renderSection(section: Section, header: [string, string]): strin
       'target',
     ],
     ...section.rows.map((r) => [
-      `${r.metric}${r.unit === 'rate' || r.unit === 'count' ? '' : ` (${r.unit})`}`,
+      label(r),
       formatSpread(r.ours, r.unit),
       formatSpread(r.raw, r.unit),
       r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`,
@@ -143,7 +153,7 @@ export function renderMarkdown(section: Section, header: [string, string]): stri
     '| --- | ---: | ---: | ---: | --- |',
     ...section.rows.map(
       (r) =>
-        `| ${r.metric}${r.unit === 'rate' || r.unit === 'count' ? '' : ` (${r.unit})`} | ` +
+        `| ${label(r)} | ` +
         `${formatSpread(r.ours, r.unit)} | ${formatSpread(r.raw, r.unit)} | ` +
         `${r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`} | ` +
         `${formatTarget(r)} |`,

@@ -91,6 +91,43 @@ export async function startConsumer(
   return { process: child, port, env: serviceEnv };
 }
 
+/**
+ * Starts `count` replicas of the built consumer app with the same environment (so the same exchange
+ * and queues: competing consumers) except their HTTP port, and waits until every one consumes. The
+ * first declares the queues alone; the others then start at once. All stop together on close.
+ */
+export async function startConsumerReplicas(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+  count: number,
+): Promise<Service[]> {
+  const replicas: Service[] = [];
+  scope.defer('stop the consumer replicas', () =>
+    Promise.all(replicas.map((replica) => replica.process.stop())),
+  );
+  const start = async (index: number) => {
+    const port = await freePort();
+    const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, CONSUMER_PORT: String(port) };
+    const child = BenchProcess.nestApp('consumer', serviceEnv, {
+      cpuProfile: settings.cpuProfile,
+      name: `consumer-${index + 1}`,
+    });
+    replicas[index] = { process: child, port, env: serviceEnv };
+    // Several Nest apps starting at once on a small machine take longer than one.
+    await child.waitHttpReady(port, 60_000);
+  };
+  await start(0);
+  const rest = Array.from({ length: count - 1 }, (_, i) => start(i + 1));
+  const started = await Promise.allSettled(rest);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
+  }
+  return replicas;
+}
+
 /** Starts the built producer app (optionally through another broker URL) and waits until ready. */
 export async function startProducer(
   scope: Scope,
@@ -171,6 +208,38 @@ export async function heapUsedMb(port: number): Promise<number | undefined> {
     const text = await response.text();
     const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)$/m.exec(text);
     return match ? Number(match[1]) / 2 ** 20 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Deliveries of `pattern` the app handled with `outcome`, from its Prometheus endpoint
+ * (`messaging_consumed_total`): 0 before the first, undefined when the app has no such metric.
+ */
+export async function consumedCount(
+  port: number,
+  pattern: string,
+  outcome = 'acked',
+): Promise<number | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const text = await response.text();
+    if (!text.includes('# TYPE messaging_consumed_total')) {
+      return undefined;
+    }
+    let total = 0;
+    for (const line of text.split('\n')) {
+      const match = /^messaging_consumed_total\{([^}]*)\} ([\d.e+]+)$/.exec(line);
+      if (
+        match &&
+        match[1].includes(`pattern="${pattern}"`) &&
+        match[1].includes(`outcome="${outcome}"`)
+      ) {
+        total += Number(match[2]);
+      }
+    }
+    return total;
   } catch {
     return undefined;
   }

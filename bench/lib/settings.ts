@@ -1,5 +1,5 @@
 /** The workloads `npm run bench` knows; BENCH_ONLY picks a subset. */
-export const WORKLOADS = ['pipeline', 'http', 'rpc', 'memory'] as const;
+export const WORKLOADS = ['pipeline', 'http', 'rpc', 'memory', 'replicas'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Everything a bench run can be tuned with, read once from the environment. */
@@ -29,6 +29,11 @@ export interface BenchSettings {
     upSeconds: number;
     connections: number;
   };
+  replicas: {
+    /** Numbers of consumer app replicas to compare, ascending; scaling is relative to the first. */
+    counts: number[];
+    events: number;
+  };
   /** BENCH_CPU_PROF=1: run the Nest apps with --cpu-prof, profiles under bench/results/profiles. */
   cpuProfile: boolean;
   /** The whole run is aborted (and cleaned up) after this long. */
@@ -49,6 +54,19 @@ function number(name: string, fallback: number, min = 1): number {
     throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
   }
   return value;
+}
+
+/** A comma-separated list of distinct whole numbers in [1, max], sorted ascending. */
+function integers(name: string, fallback: number[], max: number): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') {
+    return fallback;
+  }
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1 || value > max)) {
+    throw new Error(`${name} must be comma-separated whole numbers from 1 to ${max}, got "${raw}"`);
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
 }
 
 function flag(name: string): boolean {
@@ -95,6 +113,10 @@ export function readSettings(): BenchSettings {
       outageSeconds: number('BENCH_OUTAGE_SECONDS', quick ? 3 : 8),
       upSeconds: number('BENCH_UP_SECONDS', quick ? 2 : 3),
       connections: number('BENCH_OUTAGE_CONNECTIONS', 50),
+    },
+    replicas: {
+      counts: integers('BENCH_REPLICAS', [1, 2, 4], 16),
+      events: number('BENCH_REPLICA_EVENTS', quick ? 2_000 : 20_000),
     },
     cpuProfile: flag('BENCH_CPU_PROF'),
     timeoutMinutes: number('BENCH_TIMEOUT_MINUTES', quick ? 10 : 25),
