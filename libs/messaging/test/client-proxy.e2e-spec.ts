@@ -1,0 +1,60 @@
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { MESSAGING_CLIENT, UnroutableMessageError } from '@app/messaging';
+import { waitFor } from '@app/testing';
+import { TestPatterns, TestService, type WorkPayload } from './support/test-service';
+
+/** RabbitClient keeps the ClientProxy contract of emit() and send() with its own, lighter chain. */
+describe('RabbitClient as a ClientProxy', () => {
+  let service: TestService;
+  let client: ClientProxy;
+
+  beforeAll(async () => {
+    service = await TestService.start();
+    client = service.app!.get<ClientProxy>(MESSAGING_CLIENT);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  const echoReplies = () =>
+    service.outcomes.filter((o) => o.pattern === TestPatterns.Echo && o.outcome === 'replied');
+
+  it('emit() publishes at once, whether or not anyone subscribes (a hot Observable)', async () => {
+    client.emit(TestPatterns.Work, { id: 'hot' });
+
+    await waitFor(() => service.log.completed.includes('hot'), { description: 'the hot event' });
+  });
+
+  it('emit() completes on the confirm and fails with the reason when nothing is bound', async () => {
+    // Unobserved failures must not surface as unhandled rejections.
+    client.emit('test.nobody.v1', { id: 'lost-quietly' });
+
+    await expect(
+      lastValueFrom(client.emit('test.nobody.v1', { id: 'unroutable' })),
+    ).rejects.toBeInstanceOf(UnroutableMessageError);
+    await expect(
+      lastValueFrom(client.emit(TestPatterns.Work, { id: 'confirmed' })),
+    ).resolves.toBeUndefined();
+  });
+
+  it('send() publishes only when subscribed (a cold Observable), once per subscription', async () => {
+    const reply$ = client.send<WorkPayload>(TestPatterns.Echo, { id: 'cold' });
+    // A full round trip after creating it: had it published, its reply would be counted by now.
+    await lastValueFrom(client.send(TestPatterns.Echo, { id: 'other' }));
+    expect(echoReplies()).toHaveLength(1);
+
+    await expect(lastValueFrom(reply$)).resolves.toEqual({ id: 'cold' });
+    await waitFor(() => echoReplies().length === 2, { description: 'the cold request handled' });
+  });
+
+  it('rejects a missing payload as Nest does', async () => {
+    await expect(lastValueFrom(client.emit(TestPatterns.Work, undefined))).rejects.toThrow(
+      /invalid data or message pattern/,
+    );
+    await expect(lastValueFrom(client.send(TestPatterns.Echo, null))).rejects.toThrow(
+      /invalid data or message pattern/,
+    );
+  });
+});
