@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadEnv } from '@app/config';
@@ -10,6 +9,7 @@ import { jsonBodyParser } from './common/json-body.parser';
 import { ProducerEnv } from './config/producer.env';
 import { setupDocs } from './docs/docs.setup';
 import { protectDocs } from './security/api-key.guard';
+import { securityHeaders } from './security/security-headers';
 
 /** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
 export async function createProducerApp(): Promise<NestFastifyApplication> {
@@ -24,17 +24,7 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
     { bodyLimit: env.BODY_LIMIT_BYTES },
     jsonBodyParser(app.getHttpAdapter().getInstance()),
   );
-  await app.register(helmet, {
-    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
+  securityHeaders(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new HttpValidationPipe());
   protectDocs(app.getHttpAdapter().getInstance(), env);
   closeConnectionsOnShutdown(app.getHttpAdapter().getInstance());

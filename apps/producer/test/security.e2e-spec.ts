@@ -72,10 +72,13 @@ describe('Producer security', () => {
       expect(JSON.stringify(response.body)).not.toMatch(/node_modules|\.js:\d+|\.ts:\d+/);
     });
 
-    it('sets security headers', async () => {
-      const response = await fetch(`${system.producerUrl}/health/live`);
+    it.each(['/health/live', '/no-such-route'])('sets security headers on %s', async (path) => {
+      const response = await fetch(`${system.producerUrl}${path}`);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('x-frame-options')).toBeTruthy();
+      expect(response.headers.get('content-security-policy')).toContain(
+        "script-src 'self' 'unsafe-inline'",
+      );
     });
   });
 });

