@@ -25,8 +25,13 @@ const ORDERS_AROUND_FAILOVER = 300;
 const OUTAGE_MS = 3_000;
 /** Unacked deliveries per consumer replica. */
 const PREFETCH = 50;
+/**
+ * Each sender pauses this long between orders, so the load (~20 × 8 orders/s) lasts as long as the
+ * failover takes instead of ending early at MAX_ORDERS when the apps are fast.
+ */
+const PACE_MS = 120;
 /** Hard cap on the orders sent, whatever the timing. */
-const MAX_ORDERS = 6_000;
+const MAX_ORDERS = 20_000;
 
 /** Reads one sample from a Prometheus text exposition (0 when absent). */
 async function sample(url: string, name: string, labels: Record<string, string>): Promise<number> {
@@ -113,6 +118,7 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
           anOrder({ customerId: `customer-${i}` }),
         );
         responses.push({ status: response.status, orderId: response.body.orderId as string });
+        await delay(PACE_MS);
       }
     };
     const processedCount = () => live.probe.payloads(EventPatterns.OrderProcessed).length;
