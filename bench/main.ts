@@ -21,7 +21,7 @@ import { quietNestLogs } from './lib/services';
 import { readSettings, type BenchSettings, type WorkloadName } from './lib/settings';
 import { connectRaw } from './raw/raw-amqp';
 import { runPipeline, type PipelineRun, type Variant } from './workloads/event-pipeline';
-import { runHttpOrders, type HttpRun } from './workloads/http-orders';
+import { runHttpOrders, type HttpRun, type HttpVariant } from './workloads/http-orders';
 import {
   runBacklog,
   runBrokerAway,
@@ -45,7 +45,8 @@ interface Failure {
 
 interface Results {
   pipeline?: Paired<PipelineRun>;
-  http?: Paired<HttpRun>;
+  /** ours and raw as in every workload, plus the plain Nest app (nest). */
+  http?: Record<HttpVariant, HttpRun[]>;
   rpc?: Paired<RpcRun>;
   brokerAway?: BrokerAwayResult;
   backlog?: BacklogRun[];
@@ -77,15 +78,33 @@ async function withDeadline<T>(task: Promise<T>): Promise<T> {
 }
 
 /** Runs `run` for both variants `settings.runs` times, alternating which goes first. */
-async function paired<T>(
+function paired<T>(
   workload: string,
   settings: BenchSettings,
   run: (variant: Variant) => Promise<T>,
   summary: (result: T) => string,
 ): Promise<Paired<T>> {
-  const results: Paired<T> = { ours: [], raw: [] };
+  return rotated(workload, settings, ['ours', 'raw'], run, summary);
+}
+
+/**
+ * Runs `run` for every variant `settings.runs` times; run i starts with the i-th variant (mod
+ * their number) and goes on in order: two variants alternate which goes first, and three each take
+ * every place once in three runs.
+ */
+async function rotated<V extends string, T>(
+  workload: string,
+  settings: BenchSettings,
+  variants: readonly V[],
+  run: (variant: V) => Promise<T>,
+  summary: (result: T) => string,
+): Promise<Record<V, T[]>> {
+  const results = {} as Record<V, T[]>;
+  for (const variant of variants) {
+    results[variant] = [];
+  }
   for (let i = 0; i < settings.runs; i++) {
-    const order: Variant[] = i % 2 === 0 ? ['ours', 'raw'] : ['raw', 'ours'];
+    const order = variants.map((_, k) => variants[(i + k) % variants.length]);
     for (const variant of order) {
       const started = performance.now();
       try {
@@ -135,11 +154,13 @@ const WORKLOADS: Record<
   },
   async http(settings, results) {
     console.log(
-      `\n2. HTTP to processed: ${settings.http.connections} connections × ${settings.http.seconds} s`,
+      `\n2. HTTP to processed: ${settings.http.connections} connections × ${settings.http.seconds} s; ` +
+        'fronts: ours, raw (bare node:http), nest (plain Nest on Express, emit() not awaited)',
     );
-    results.http = await paired(
+    results.http = await rotated(
       'http',
       settings,
+      ['ours', 'raw', 'nest'],
       (variant) => runHttpOrders(settings, variant),
       (r) =>
         `${int(r.acceptedPerSec)} req/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, drain ${(r.drainMs / 1_000).toFixed(1)} s, lost ${r.lost}`,
@@ -281,6 +302,41 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         row('CPU per order: bench (autocannon)', 'µs', ...both((r) => r.cpuUsPerRequest.bench)),
         row('peak RSS front (producer / bare http)', 'MB', ...both((r) => r.peakRssMb.front)),
         row('peak RSS consumer', 'MB', ...both((r) => r.peakRssMb.consumer)),
+      ],
+    });
+    // Issue #5's target: the same ours runs against a plain Nest app that does less per request.
+    const vsNest = <T>(pick: (r: HttpRun) => T) =>
+      [http.ours.map(pick), http.nest.map(pick)] as const;
+    list.push({
+      title:
+        `2b. HTTP to processed vs plain Nest: the same ours runs; baseline: a Nest 12 app on Express ` +
+        `whose POST /orders calls ClientProxy.emit() (RMQ transport, non-persistent, not awaited) ` +
+        `and answers 202 at once, no validation, same consumer app`,
+      header: ['ours', 'plain Nest'],
+      rows: [
+        row('accepted requests/s', 'rate', ...vsNest((r) => r.acceptedPerSec), {
+          target: { op: '>=', value: 1.5 },
+        }),
+        row('latency p50', 'ms', ...vsNest((r) => r.latencyMs.p50)),
+        row('latency p99', 'ms', ...vsNest((r) => r.latencyMs.p99)),
+        row('drain after the load', 's', ...vsNest((r) => r.drainMs / 1_000), { ratio: false }),
+        row('accepted per run', 'count', ...vsNest((r) => r.accepted)),
+        row('lost', 'count', ...vsNest((r) => r.lost), {
+          note:
+            'plain Nest: accepted (202) orders whose order.processed.v1 never came; its 202 ' +
+            'does not wait for the broker, so an order it accepted can be lost',
+        }),
+        row('non-2xx + errors', 'count', ...vsNest((r) => r.non2xx + r.errors)),
+        row(
+          'CPU per order: front (producer / plain Nest)',
+          'µs',
+          ...vsNest((r) => r.cpuUsPerRequest.front),
+        ),
+        row('CPU per order: consumer', 'µs', ...vsNest((r) => r.cpuUsPerRequest.consumer)),
+        row('CPU per order: broker', 'µs', ...vsNest((r) => r.cpuUsPerRequest.broker)),
+        row('CPU per order: bench (autocannon)', 'µs', ...vsNest((r) => r.cpuUsPerRequest.bench)),
+        row('peak RSS front (producer / plain Nest)', 'MB', ...vsNest((r) => r.peakRssMb.front)),
+        row('peak RSS consumer', 'MB', ...vsNest((r) => r.peakRssMb.consumer)),
       ],
     });
   }
@@ -615,6 +671,13 @@ async function main(): Promise<void> {
   const header: [string, string] = ['ours', 'raw amqplib'];
   for (const table of tables) {
     console.log(renderSection(table, header));
+  }
+  const nestLost = (results.http?.nest ?? []).reduce((sum, r) => sum + r.lost, 0);
+  if (nestLost > 0) {
+    // Reported, not a failure of the bench: that baseline does not wait for the broker.
+    console.warn(
+      `\nThe plain Nest baseline lost ${int(nestLost)} accepted order(s) over its runs (table 2b).`,
+    );
   }
   const durationS = (performance.now() - started) / 1_000;
   console.log(

@@ -75,7 +75,13 @@ function transpileRawServices(): Record<string, string> {
   rawServices = {};
   for (const file of readdirSync(source).filter((name) => name.endsWith('.ts'))) {
     const { outputText } = ts.transpileModule(readFileSync(join(source, file), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2023 },
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2023,
+        // Nest's decorators (plain-nest-http.ts), as tsconfig.json compiles them for the apps.
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+      },
       fileName: file,
     });
     const output = join(target, file.replace(/\.ts$/, '.js'));

@@ -3,7 +3,7 @@ import { spread, type Spread } from './stats';
 /** How a metric is printed. */
 export type Unit = 'rate' | 'ms' | 'MB' | 's' | 'count' | 'µs' | '%' | 'factor';
 
-/** A target on the ours/raw ratio of medians. */
+/** A target on the ratio of medians, ours / baseline (raw, or the section's other column). */
 export interface Target {
   op: '>=' | '<=';
   value: number;
@@ -26,6 +26,8 @@ export interface Row {
 /** A titled table of rows. */
 export interface Section {
   title: string;
+  /** The two compared columns when not the default ones (e.g. ours vs plain Nest). */
+  header?: [string, string];
   rows: Row[];
 }
 
@@ -109,7 +111,8 @@ function formatTarget(row: Row): string {
 }
 
 /** Renders a section as a fixed-width text table. */
-export function renderSection(section: Section, header: [string, string]): string {
+export function renderSection(section: Section, defaultHeader: [string, string]): string {
+  const header = section.header ?? defaultHeader;
   const lines: string[][] = [
     [
       'metric',
@@ -145,7 +148,8 @@ export function renderSection(section: Section, header: [string, string]): strin
 }
 
 /** Renders a section as a Markdown table (for bench/README.md). */
-export function renderMarkdown(section: Section, header: [string, string]): string {
+export function renderMarkdown(section: Section, defaultHeader: [string, string]): string {
+  const header = section.header ?? defaultHeader;
   const lines = [
     `**${section.title}**`,
     '',

@@ -181,6 +181,27 @@ export async function startRawHttp(
   return { process: child, port, env: serviceEnv };
 }
 
+/**
+ * Starts bench/raw/plain-nest-http.ts: a plain Nest app on Express that emit()s each order straight
+ * into the consumer's work queue (which the consumer app must have declared already) and answers
+ * 202 without waiting for the broker.
+ */
+export async function startPlainNestHttp(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  const port = await freePort();
+  const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, PORT: String(port) };
+  const child = BenchProcess.rawService('plain-nest-http', 'plain-nest-http.ts', serviceEnv, {
+    cpuProfile: settings.cpuProfile,
+  });
+  scope.defer('stop the plain Nest http app', () => child.stop());
+  await child.waitIpcReady();
+  return { process: child, port, env: serviceEnv };
+}
+
 /** Our RabbitClient in the bench process, configured from the run's environment like a service. */
 export async function openRabbitClient(
   scope: Scope,

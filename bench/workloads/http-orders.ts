@@ -2,14 +2,26 @@ import { httpLoad } from '../lib/load';
 import { PLACE_ORDER_BODY } from '../lib/orders';
 import { CpuMeter, keepChildLogs, localBrokerPid } from '../lib/processes';
 import { Scope } from '../lib/scope';
-import { prepareRun, startConsumer, startProducer, startRawHttp } from '../lib/services';
+import {
+  prepareRun,
+  startConsumer,
+  startPlainNestHttp,
+  startProducer,
+  startRawHttp,
+} from '../lib/services';
 import type { BenchSettings } from '../lib/settings';
 import { latency, type Latency } from '../lib/stats';
 import { drainTimeoutMs, type Variant } from './event-pipeline';
 
+/**
+ * The fronts workload 2 compares: the producer app (ours), the bare node:http + amqplib server
+ * (raw), and a plain Nest app on Express that emit()s without waiting for the broker (nest).
+ */
+export type HttpVariant = Variant | 'nest';
+
 /** One run of workload 2. */
 export interface HttpRun {
-  variant: Variant;
+  variant: HttpVariant;
   connections: number;
   seconds: number;
   /** 202 responses per second. */
@@ -28,19 +40,27 @@ export interface HttpRun {
 }
 
 /**
- * Workload 2: autocannon POSTs /orders to the front end (the built producer app, or the bare
- * node:http + amqplib server of bench/raw/raw-http.ts); the built consumer app processes every
- * accepted order in both cases, and the bench waits for each one's order.processed.v1.
+ * Workload 2: autocannon POSTs /orders to the front end (the built producer app, the bare
+ * node:http + amqplib server of bench/raw/raw-http.ts, or the plain Nest app of
+ * bench/raw/plain-nest-http.ts); the built consumer app processes every accepted order in every
+ * case, and the bench waits for each one's order.processed.v1.
  */
-export async function runHttpOrders(settings: BenchSettings, variant: Variant): Promise<HttpRun> {
+export async function runHttpOrders(
+  settings: BenchSettings,
+  variant: HttpVariant,
+): Promise<HttpRun> {
   const scope = new Scope(`http/${variant}`);
   try {
     const { names, env, counter } = await prepareRun(scope, settings, 'http');
     const consumer = await startConsumer(scope, settings, env, names);
+    // The consumer app declared its queues above: the plain Nest app publishes straight into its
+    // work queue without declaring it.
     const front =
       variant === 'ours'
         ? await startProducer(scope, settings, env, names)
-        : await startRawHttp(scope, settings, env);
+        : variant === 'nest'
+          ? await startPlainNestHttp(scope, settings, env, names)
+          : await startRawHttp(scope, settings, env);
 
     const { connections, seconds, warmupSeconds } = settings.http;
     const load = (duration: number) =>
