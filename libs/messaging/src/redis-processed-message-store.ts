@@ -13,7 +13,13 @@ export class RedisProcessedMessageStore implements ProcessedMessageStore {
     private readonly keyPrefix: string,
     private readonly ttlMs: number,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    // Connects on first use: a server that is built but never started (e.g. an app that only serves
+    // HTTP, or a start-up that fails first) opens no connection that nothing would close.
+    this.redis = new Redis(url, {
+      maxRetriesPerRequest: 2,
+      lazyConnect: true,
+      connectionName: `processed-store:${keyPrefix}`,
+    });
     // Failures surface on each call (and the message is retried); don't crash on the event.
     this.redis.on('error', () => undefined);
   }
