@@ -6,7 +6,9 @@ import {
 } from '@app/contracts';
 import { MessageBus, queueNames } from '@app/messaging';
 import { connectRaw, RawPublisher } from '../raw/raw-amqp';
-import { pump } from '../lib/load';
+import type { ChannelModel } from 'amqplib';
+import type { CountResult, ProcessedCounter } from '../lib/counter';
+import { pump, type PumpResult } from '../lib/load';
 import { placedEvents } from '../lib/orders';
 import { CpuMeter, keepChildLogs, localBrokerPid, ownMemory, resetOwnPeak } from '../lib/processes';
 import { Scope } from '../lib/scope';
@@ -15,9 +17,8 @@ import type { BenchSettings } from '../lib/settings';
 
 export type Variant = 'ours' | 'raw';
 
-/** One run of workload 1. */
-export interface PipelineRun {
-  variant: Variant;
+/** What one batch of published events came to: workloads 1 and 5 report the same. */
+export interface PublishedBatch {
   events: number;
   /** Events over the time from the first publish to the last confirm. */
   publishPerSec: number;
@@ -29,6 +30,42 @@ export interface PipelineRun {
   firstPublishError?: string;
   /** Messages in the consumer's dead-letter queue afterwards (ours only). */
   deadLettered: number;
+}
+
+/** Sums up a batch: rates from the first publish, losses and duplicates from the counter. */
+export function publishedBatch(
+  events: number,
+  started: number,
+  published: PumpResult,
+  processed: CountResult,
+  counter: ProcessedCounter,
+  deadLettered: number,
+): PublishedBatch {
+  return {
+    events,
+    publishPerSec: (events / (published.lastAt - started)) * 1_000,
+    endToEndPerSec: processed.complete
+      ? (events / (processed.lastAt - started)) * 1_000
+      : Number.NaN,
+    lost: processed.missing,
+    duplicates: counter.duplicates,
+    publishErrors: published.errors,
+    firstPublishError: published.firstError,
+    deadLettered,
+  };
+}
+
+/** Messages in a service's dead-letter queue. */
+export async function deadLetterCount(connection: ChannelModel, queue: string): Promise<number> {
+  const channel = await connection.createChannel();
+  const { messageCount } = await channel.checkQueue(queueNames(queue).deadLetter);
+  await channel.close();
+  return messageCount;
+}
+
+/** One run of workload 1. */
+export interface PipelineRun extends PublishedBatch {
+  variant: Variant;
   peakRssMb: { consumer: number; bench: number };
   /** CPU µs per event of the consumer, the bench (publisher) and the broker. */
   cpuUsPerEvent: Record<string, number>;
@@ -97,25 +134,11 @@ export async function runPipeline(settings: BenchSettings, variant: Variant): Pr
       );
     }
 
-    let deadLettered = 0;
-    if (variant === 'ours') {
-      const channel = await connection.createChannel();
-      deadLettered = (await channel.checkQueue(queueNames(names.consumerQueue).deadLetter))
-        .messageCount;
-      await channel.close();
-    }
+    const deadLettered =
+      variant === 'ours' ? await deadLetterCount(connection, names.consumerQueue) : 0;
     return {
       variant,
-      events: events.length,
-      publishPerSec: (events.length / (published.lastAt - started)) * 1_000,
-      endToEndPerSec: processed.complete
-        ? (events.length / (processed.lastAt - started)) * 1_000
-        : Number.NaN,
-      lost: processed.missing,
-      duplicates: counter.duplicates,
-      publishErrors: published.errors,
-      firstPublishError: published.firstError,
-      deadLettered,
+      ...publishedBatch(events.length, started, published, processed, counter, deadLettered),
       peakRssMb: { consumer: consumer.process.peakRssMb(), bench: ownMemory().hwmMb },
       cpuUsPerEvent,
     };

@@ -4,7 +4,7 @@ import {
   type OrderPlacedEvent,
   type OrderRequests,
 } from '@app/contracts';
-import { MessageBus, queueNames } from '@app/messaging';
+import { MessageBus } from '@app/messaging';
 import { pump } from '../lib/load';
 import { placedEvents } from '../lib/orders';
 import { CpuMeter, keepChildLogs, localBrokerPid, ownMemory, resetOwnPeak } from '../lib/processes';
@@ -17,24 +17,18 @@ import {
   type Service,
 } from '../lib/services';
 import type { BenchSettings } from '../lib/settings';
-import { drainTimeoutMs } from './event-pipeline';
+import {
+  deadLetterCount,
+  drainTimeoutMs,
+  publishedBatch,
+  type PublishedBatch,
+} from './event-pipeline';
 
 /** One run of workload 5 with a given number of consumer replicas. */
-export interface ReplicaRun {
+export interface ReplicaRun extends PublishedBatch {
   /** Which of the `runs` repetitions (1-based): scaling compares counts within one repetition. */
   run: number;
   replicas: number;
-  events: number;
-  /** Events over the time from the first publish to the last confirm. */
-  publishPerSec: number;
-  /** Events over the time from the first publish to the last order.processed.v1 seen. */
-  endToEndPerSec: number;
-  lost: number;
-  duplicates: number;
-  publishErrors: number;
-  firstPublishError?: string;
-  /** Messages in the consumers' dead-letter queue afterwards. */
-  deadLettered: number;
   /**
    * order.placed.v1 deliveries each replica acked during the measured batch, from its /metrics
    * (`messaging_consumed_total`); undefined for a replica without that metric.
@@ -125,25 +119,13 @@ export async function runReplicas(
         ? { min: (Math.min(...known) / sum) * 100, max: (Math.max(...known) / sum) * 100 }
         : undefined;
 
-    const channel = await connection.createChannel();
-    const deadLettered = (await channel.checkQueue(queueNames(names.consumerQueue).deadLetter))
-      .messageCount;
-    await channel.close();
+    const deadLettered = await deadLetterCount(connection, names.consumerQueue);
 
     const perReplica = consumers.map((_, i) => cpuUs[`consumer-${i + 1}`] ?? Number.NaN);
     return {
       run,
       replicas,
-      events: events.length,
-      publishPerSec: (events.length / (published.lastAt - started)) * 1_000,
-      endToEndPerSec: processed.complete
-        ? (events.length / (processed.lastAt - started)) * 1_000
-        : Number.NaN,
-      lost: processed.missing,
-      duplicates: counter.duplicates,
-      publishErrors: published.errors,
-      firstPublishError: published.firstError,
-      deadLettered,
+      ...publishedBatch(events.length, started, published, processed, counter, deadLettered),
       processedPerReplica,
       share,
       cpuUsPerEvent: {
