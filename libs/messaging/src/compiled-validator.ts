@@ -45,7 +45,9 @@ const SUPPORTED = new Set<string>([
  * anything it does not accept (invalid input, or a decorator it does not model) it returns
  * `undefined` and the caller runs class-validator, which then produces the errors. Returns
  * `undefined` for a class that uses anything beyond the validators, `@IsOptional`, `@ValidateIf`
- * and `@ValidateNested` + `@Type` on arrays, so such classes always take the full path.
+ * and `@ValidateNested` + `@Type` on plain arrays (class-transformer's `@Expose`/`@Exclude`/
+ * `@Transform`, initialised fields, accessors, async validators), so such classes always take the
+ * full path.
  */
 export function compileValidator(
   target: Constructor,
@@ -72,14 +74,24 @@ function compileProperties(
   const metadatas = storage.getTargetValidationMetadatas(target, '', false, false);
   if (
     metadatas.length === 0 ||
+    defaultMetadataStorage.getStrategy(target) !== 'none' ||
     defaultMetadataStorage.getExposedMetadatas(target).length > 0 ||
     defaultMetadataStorage.getExcludedMetadatas(target).length > 0
   ) {
     return undefined;
   }
   const byName = storage.groupByPropertyName(metadatas);
+  // Class fields with initialisers are own keys of every instance: whitelisting would strip them,
+  // or reject them under forbidNonWhitelisted, which this function does not model.
+  if (Object.keys(new target()).some((key) => !(key in byName))) {
+    return undefined;
+  }
   const properties: CompiledProperty[] = [];
   for (const [name, own] of Object.entries(byName)) {
+    // An accessor or method of that name: class-transformer would not assign it as we do.
+    if (name in target.prototype) {
+      return undefined;
+    }
     const property: CompiledProperty = { name, conditions: [], checks: [] };
     for (const metadata of own) {
       if (!SUPPORTED.has(metadata.type) || metadata.validateIf) {
@@ -103,7 +115,7 @@ function compileProperties(
           const instance = constraint.instance;
           property.checks.push({
             validate: instance.validate.bind(instance),
-            constraints: metadata.constraints ?? [],
+            constraints: metadata.constraints,
             each: metadata.each,
           });
         }
@@ -124,7 +136,13 @@ function compileProperties(
 /** The class of `@Type(() => Class)`, when it does not depend on the object being transformed. */
 function staticTypeOf(target: Constructor, property: string): Constructor | undefined {
   const type = defaultMetadataStorage.findTypeMetadata(target, property);
-  if (!type || type.options?.discriminator || type.typeFunction.length > 0) {
+  // A Set, Map or Array subclass property would be rebuilt as that type; only plain arrays here.
+  if (
+    !type ||
+    type.reflectedType !== Array ||
+    type.options?.discriminator ||
+    type.typeFunction.length > 0
+  ) {
     return undefined;
   }
   const nested = type.typeFunction() as unknown;
@@ -160,10 +178,15 @@ function buildValidator(
     // Like class-transformer: a new instance carrying the known properties the payload has.
     const instance = new target() as Record<string, unknown>;
     for (const { name, nested } of properties) {
-      if (!Object.hasOwn(value, name)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, name);
+      if (!descriptor) {
         continue;
       }
-      const raw = value[name];
+      // class-transformer copies enumerable keys and reads getters more than once: not modelled.
+      if (!descriptor.enumerable || !('value' in descriptor)) {
+        return undefined;
+      }
+      const raw = descriptor.value as unknown;
       if (nested) {
         const elements = Array.isArray(raw) ? transformEach(raw, nested()) : undefined;
         if (!elements) {

@@ -1,7 +1,19 @@
 import 'reflect-metadata';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { IsDefined, IsInt, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { Exclude, Transform, Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Validate,
+  ValidateIf,
+  ValidateNested,
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import fc from 'fast-check';
 import {
   OrderCancelledEvent,
@@ -164,6 +176,114 @@ describe.each([
     },
   );
 });
+
+/** Classes using what the compiled path does not model: the pipe must answer exactly as Nest's. */
+@Exclude()
+class ExcludedByDefault {
+  @IsString()
+  name!: string;
+}
+
+class WithInitialisedField {
+  @IsString()
+  name!: string;
+
+  internal = 'server-side';
+}
+
+class Item {
+  @IsInt()
+  n!: number;
+}
+
+class WithSetOfItems {
+  @ArrayNotEmpty()
+  @ValidateNested({ each: true })
+  @Type(() => Item)
+  items!: Set<Item>;
+}
+
+@ValidatorConstraint({ name: 'seesConstraints' })
+class SeesConstraints implements ValidatorConstraintInterface {
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    return args.constraints !== undefined;
+  }
+}
+
+class WithCustomConstraint {
+  @Validate(SeesConstraints)
+  name!: string;
+}
+
+class WithAccessor {
+  @IsString()
+  get name(): string {
+    return 'fixed';
+  }
+}
+
+class Named {
+  @IsString()
+  name!: string;
+}
+
+describe.each([false, true])(
+  'FastValidationPipe edge cases (forbidNonWhitelisted: %s)',
+  (forbid) => {
+    const options: FastValidationPipeOptions = {
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: forbid,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+    };
+    const fast = new FastValidationPipe(options);
+    const nest = new ValidationPipe(options);
+    const cases: [string, Constructor, () => unknown][] = [
+      ['a class-level @Exclude()', ExcludedByDefault, () => ({ name: 'x' })],
+      ['an undecorated field with an initialiser', WithInitialisedField, () => ({ name: 'x' })],
+      ['a Set-typed nested property', WithSetOfItems, () => ({ items: [{ n: 1 }] })],
+      ['@Validate without constraints', WithCustomConstraint, () => ({ name: 'x' })],
+      ['a decorated accessor', WithAccessor, () => ({ name: 'x' })],
+      [
+        'a non-enumerable property',
+        Named,
+        () => Object.defineProperty({}, 'name', { value: 'x', enumerable: false }),
+      ],
+      [
+        'a getter that changes its answer',
+        Named,
+        () => {
+          let reads = 0;
+          return {
+            get name() {
+              return reads++ === 0 ? 'x' : 42;
+            },
+          };
+        },
+      ],
+    ];
+
+    it.each(cases)('answers as Nest does for %s', async (_name, metatype, make) => {
+      expect(await outcome(fast, make(), metatype)).toStrictEqual(
+        await outcome(nest, make(), metatype),
+      );
+    });
+
+    it('leaves the whole job to Nest when transformOptions are set', async () => {
+      const converting = { ...options, transformOptions: { enableImplicitConversion: true } };
+      const pipe = new FastValidationPipe(converting as FastValidationPipeOptions);
+      class Coded {
+        @IsOptional()
+        code?: string;
+      }
+      Reflect.defineMetadata('design:type', String, Coded.prototype, 'code');
+      expect(await outcome(pipe, { code: 5 }, Coded)).toStrictEqual(
+        await outcome(new ValidationPipe(converting), { code: 5 }, Coded),
+      );
+    });
+  },
+);
 
 describe('compileValidator', () => {
   class WithTransform {

@@ -3,11 +3,22 @@ import { compileValidator, type CompiledValidator } from './compiled-validator';
 
 type Constructor = new () => object;
 
+/** Options that change what Nest's pipe returns or checks, which the compiled path does not model. */
+const UNMODELLED = [
+  'expectedType',
+  'groups',
+  'always',
+  'strictGroups',
+  'transformOptions',
+  'validatorPackage',
+  'transformerPackage',
+] as const;
+
 /** The options under which the fast path returns what Nest's pipe would: a whitelisted instance. */
-export type FastValidationPipeOptions = Omit<
-  ValidationPipeOptions,
-  'expectedType' | 'groups' | 'always' | 'strictGroups'
-> & { transform: true; whitelist: true };
+export type FastValidationPipeOptions = Omit<ValidationPipeOptions, (typeof UNMODELLED)[number]> & {
+  transform: true;
+  whitelist: true;
+};
 
 /**
  * Nest's ValidationPipe with a compiled fast path for valid payloads: the same decorators decide,
@@ -19,22 +30,32 @@ export type FastValidationPipeOptions = Omit<
 export class FastValidationPipe extends ValidationPipe {
   private readonly compiled = new Map<Constructor, CompiledValidator | undefined>();
   private readonly forbidUnknown: boolean;
+  private readonly fastPath: boolean;
 
   constructor(options: FastValidationPipeOptions) {
     super(options);
     this.forbidUnknown = options.forbidNonWhitelisted === true;
+    // The type keeps these out; a caller that casts them in gets Nest's pipe alone.
+    this.fastPath = UNMODELLED.every(
+      (key) => (options as ValidationPipeOptions)[key] === undefined,
+    );
   }
 
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const validator =
-      metadata.metatype && this.toValidate(metadata)
+      this.fastPath && metadata.metatype && this.toValidate(metadata)
         ? compileValidator(
             metadata.metatype as Constructor,
             { forbidUnknown: this.forbidUnknown },
             this.compiled,
           )
         : undefined;
-    const accepted = validator?.(value);
+    let accepted: object | undefined;
+    try {
+      accepted = validator?.(value);
+    } catch {
+      // A value the compiled path cannot handle (e.g. a throwing getter): Nest's pipe decides.
+    }
     return accepted ? Promise.resolve(accepted) : super.transform(value, metadata);
   }
 }
