@@ -272,7 +272,7 @@ describe.each([false, true])(
 
     it('leaves the whole job to Nest when transformOptions are set', async () => {
       const converting = { ...options, transformOptions: { enableImplicitConversion: true } };
-      const pipe = new FastValidationPipe(converting as FastValidationPipeOptions);
+      const pipe = new FastValidationPipe(converting);
       class Coded {
         @IsOptional()
         code?: string;

@@ -2,7 +2,7 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, RmqRecord, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { from, Observable } from 'rxjs';
+import { from, Observable, throwError } from 'rxjs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { context as otelContext, propagation } from '@opentelemetry/api';
 import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
@@ -123,7 +123,12 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     if (pattern === undefined || pattern === null || data === undefined || data === null) {
       return super.emit(pattern, data);
     }
-    return from(this.dispatchEvent<TResult>(this.createPacket(pattern, data)));
+    try {
+      return from(this.dispatchEvent<TResult>(this.createPacket(pattern, data)));
+    } catch (error) {
+      // E.g. a payload JSON cannot serialise: an erroring Observable, as Nest's emit() gives.
+      return throwError(() => error);
+    }
   }
 
   /** Sends on subscription, like Nest's `send()`, without its per-request `connect()` chain. */
@@ -170,6 +175,8 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     const { data, options } = unwrapRecord(packet.data);
     const messageId = randomUUID();
     const timeoutMs = this.options.requestTimeoutMs;
+    // Serialised first: a payload that cannot be sent throws before anything waits for a reply.
+    const content = Buffer.from(JSON.stringify({ pattern, data, id: messageId }));
     const timer = setTimeout(() => {
       const pending = this.takePending(messageId, 'timeout');
       if (pending) {
@@ -183,7 +190,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
       .publish(
         this.options.exchange,
         pattern,
-        Buffer.from(JSON.stringify({ pattern, data, id: messageId })),
+        content,
         {
           ...this.properties(pattern, messageId, options),
           replyTo: DIRECT_REPLY_TO,

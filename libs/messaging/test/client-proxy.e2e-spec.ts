@@ -49,6 +49,18 @@ describe('RabbitClient as a ClientProxy', () => {
     await waitFor(() => echoReplies().length === 2, { description: 'the cold request handled' });
   });
 
+  it('fails through the Observable, never by throwing, when a payload cannot be serialised', async () => {
+    const circular: Record<string, unknown> = { id: 'circular' };
+    circular.self = circular;
+
+    let emitted: ReturnType<ClientProxy['emit']> | undefined;
+    expect(() => (emitted = client.emit(TestPatterns.Work, circular))).not.toThrow();
+    await expect(lastValueFrom(emitted!)).rejects.toThrow(TypeError);
+    await expect(lastValueFrom(client.send(TestPatterns.Echo, circular))).rejects.toThrow(
+      TypeError,
+    );
+  });
+
   it('rejects a missing payload as Nest does', async () => {
     await expect(lastValueFrom(client.emit(TestPatterns.Work, undefined))).rejects.toThrow(
       /invalid data or message pattern/,
