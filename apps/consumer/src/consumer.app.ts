@@ -8,7 +8,9 @@ export async function createConsumerApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
     logger: ServiceLogger.create('consumer'),
   });
-  app.enableShutdownHooks();
+  // process.exit() after a signal, rather than re-raising it, lets the asynchronous log
+  // destination flush what was written during shutdown.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }
 

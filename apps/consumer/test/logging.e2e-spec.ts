@@ -70,4 +70,12 @@ describe('Consumer logs', () => {
       expect(consumer.output).not.toContain(`:${password}@`);
     }
   }, 120_000);
+
+  it('still writes the lines it logs while shutting down after SIGTERM', async () => {
+    expect(consumer).toBeDefined();
+    const exit = await consumer!.stop('SIGTERM');
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(consumer!.output).toContain('Stopped consuming; the connection is closed');
+  });
 });

@@ -45,7 +45,9 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
       );
       done();
     });
-  app.enableShutdownHooks();
+  // process.exit() after a signal, rather than re-raising it, lets the asynchronous log
+  // destination flush what was written during shutdown.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }
 

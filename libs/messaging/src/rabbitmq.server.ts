@@ -132,6 +132,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     }
     await this.channel.close();
     await this.options.processedStore.close?.();
+    this.logger.log('Stopped consuming; the connection is closed');
   }
 
   /** True while the service's consumers are subscribed: the readiness signal. */
