@@ -26,8 +26,8 @@ const OUTAGE_MS = 3_000;
 /** Unacked deliveries per consumer replica. */
 const PREFETCH = 50;
 /**
- * Each sender pauses this long between orders, so the load (~20 × 8 orders/s) lasts as long as the
- * failover takes instead of ending early at MAX_ORDERS when the apps are fast.
+ * Each sender pauses this long between orders, so the load (at most ~20 × 8 orders/s) lasts as
+ * long as the failover takes instead of ending early at MAX_ORDERS when the apps are fast.
  */
 const PACE_MS = 120;
 /** Hard cap on the orders sent, whatever the timing. */
