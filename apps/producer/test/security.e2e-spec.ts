@@ -24,7 +24,9 @@ describe('Producer security', () => {
       );
       expect((await fetch(`${system.producerUrl}/metrics`)).status).toBe(401);
       expect((await fetch(`${system.producerUrl}/docs-json`)).status).toBe(401);
-      expect((await fetch(`${system.producerUrl}/asyncapi.json`)).status).toBe(401);
+      const refused = await fetch(`${system.producerUrl}/asyncapi.json`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
       const docs = await fetch(`${system.producerUrl}/docs-json`, {
         headers: { 'x-api-key': key },
       });
@@ -61,9 +63,10 @@ describe('Producer security', () => {
       await system?.close();
     });
 
-    it('answers 413 for a body over the limit', async () => {
+    it('answers 413 for a body over the limit, with the security headers', async () => {
       const response = await system.post('/orders', anOrder({ customerId: 'x'.repeat(5_000) }));
       expect(response.status).toBe(413);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     });
 
     it('answers without stack traces or internals', async () => {
