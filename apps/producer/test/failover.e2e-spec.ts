@@ -32,6 +32,11 @@ const PREFETCH = 50;
 const PACE_MS = 120;
 /** Hard cap on the orders sent, whatever the timing. */
 const MAX_ORDERS = 20_000;
+/**
+ * Above the sum of the test's waits (30 + 60 + 90 + 10 s and the node's restart), so a slow run
+ * fails naming the step that timed out rather than with Jest's own timeout.
+ */
+const TEST_TIMEOUT_MS = 300_000;
 
 /** Reads one sample from a Prometheus text exposition (0 when absent). */
 async function sample(url: string, name: string, labels: Record<string, string>): Promise<number> {
@@ -100,135 +105,139 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
     }
   }, 120_000);
 
-  it('processes every accepted order once, with both consumer replicas, when the node the apps use stops and returns', async () => {
-    const live = { cluster: cluster!, system: system!, probe: probe! };
-    const connected = await live.cluster.connections('a');
-    // Producer and both consumer replicas, each with a publisher and a consumer connection.
-    expect(connected.filter((name) => name.startsWith('consumer (')).length).toBe(4);
-    expect(connected.filter((name) => name.startsWith('producer (')).length).toBe(2);
+  it(
+    'processes every accepted order once, with both consumer replicas, when the node the apps use stops and returns',
+    async () => {
+      const live = { cluster: cluster!, system: system!, probe: probe! };
+      const connected = await live.cluster.connections('a');
+      // Producer and both consumer replicas, each with a publisher and a consumer connection.
+      expect(connected.filter((name) => name.startsWith('consumer (')).length).toBe(4);
+      expect(connected.filter((name) => name.startsWith('producer (')).length).toBe(2);
 
-    const responses: { status: number; orderId?: string }[] = [];
-    let sent = 0;
-    let sending = true;
-    const sender = async () => {
-      while (sending && sent < MAX_ORDERS) {
-        const i = sent++;
-        const response = await live.system.post(
-          '/orders',
-          anOrder({ customerId: `customer-${i}` }),
+      const responses: { status: number; orderId?: string }[] = [];
+      let sent = 0;
+      let sending = true;
+      const sender = async () => {
+        while (sending && sent < MAX_ORDERS) {
+          const i = sent++;
+          const response = await live.system.post(
+            '/orders',
+            anOrder({ customerId: `customer-${i}` }),
+          );
+          responses.push({ status: response.status, orderId: response.body.orderId as string });
+          await delay(PACE_MS);
+        }
+      };
+      const processedCount = () => live.probe.payloads(EventPatterns.OrderProcessed).length;
+      // When each step happened (ms since the load began), the orders answered and processed then.
+      const timeline: Record<string, { ms: number; answered: number; processed: number }> = {};
+      const started = Date.now();
+      const mark = (event: string) =>
+        (timeline[event] = {
+          ms: Date.now() - started,
+          answered: responses.length,
+          processed: processedCount(),
+        });
+
+      const failover = async () => {
+        try {
+          await waitFor(() => responses.length >= ORDERS_AROUND_FAILOVER, {
+            timeoutMs: 30_000,
+            description: `${ORDERS_AROUND_FAILOVER} answered orders before the failover`,
+          });
+          mark('stopping node a');
+          await live.cluster.stopNode('a');
+          mark('node a stopped');
+          await delay(OUTAGE_MS);
+          mark('starting node a');
+          await live.cluster.startNode('a');
+          mark('node a back');
+          const answered = responses.length;
+          await waitFor(() => responses.length >= answered + ORDERS_AROUND_FAILOVER, {
+            timeoutMs: 60_000,
+            description: `${ORDERS_AROUND_FAILOVER} answered orders after the failover`,
+          });
+        } finally {
+          sending = false;
+        }
+      };
+      await Promise.all([failover(), ...Array.from({ length: CONCURRENCY }, sender)]);
+      mark('load done');
+
+      const statuses = new Set(responses.map((r) => r.status));
+      expect([...statuses].filter((s) => s !== 202 && s !== 503)).toEqual([]);
+      const accepted = responses.filter((r) => r.status === 202).map((r) => r.orderId!);
+      expect(accepted.length).toBeGreaterThan(responses.length * 0.95);
+      expect(new Set(accepted).size).toBe(accepted.length);
+
+      // None lost: an order.processed for every accepted order, and for nothing else.
+      const processed = () =>
+        new Set(
+          live.probe
+            .payloads<OrderProcessedEvent>(EventPatterns.OrderProcessed)
+            .map((e) => e.orderId),
         );
-        responses.push({ status: response.status, orderId: response.body.orderId as string });
-        await delay(PACE_MS);
-      }
-    };
-    const processedCount = () => live.probe.payloads(EventPatterns.OrderProcessed).length;
-    // When each step happened (ms since the load began), the orders answered and processed then.
-    const timeline: Record<string, { ms: number; answered: number; processed: number }> = {};
-    const started = Date.now();
-    const mark = (event: string) =>
-      (timeline[event] = {
-        ms: Date.now() - started,
-        answered: responses.length,
-        processed: processedCount(),
+      await waitFor(() => accepted.every((id) => processed().has(id)), {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        description: `order.processed for all ${accepted.length} accepted orders`,
       });
+      mark('all processed');
+      const acceptedIds = new Set(accepted);
+      expect([...processed()].filter((id) => !acceptedIds.has(id))).toEqual([]);
 
-    const failover = async () => {
-      try {
-        await waitFor(() => responses.length >= ORDERS_AROUND_FAILOVER, {
-          timeoutMs: 30_000,
-          description: `${ORDERS_AROUND_FAILOVER} answered orders before the failover`,
-        });
-        mark('stopping node a');
-        await live.cluster.stopNode('a');
-        mark('node a stopped');
-        await delay(OUTAGE_MS);
-        mark('starting node a');
-        await live.cluster.startNode('a');
-        mark('node a back');
-        const answered = responses.length;
-        await waitFor(() => responses.length >= answered + ORDERS_AROUND_FAILOVER, {
-          timeoutMs: 60_000,
-          description: `${ORDERS_AROUND_FAILOVER} answered orders after the failover`,
-        });
-      } finally {
-        sending = false;
-      }
-    };
-    await Promise.all([failover(), ...Array.from({ length: CONCURRENCY }, sender)]);
-    mark('load done');
-
-    const statuses = new Set(responses.map((r) => r.status));
-    expect([...statuses].filter((s) => s !== 202 && s !== 503)).toEqual([]);
-    const accepted = responses.filter((r) => r.status === 202).map((r) => r.orderId!);
-    expect(accepted.length).toBeGreaterThan(responses.length * 0.95);
-    expect(new Set(accepted).size).toBe(accepted.length);
-
-    // None lost: an order.processed for every accepted order, and for nothing else.
-    const processed = () =>
-      new Set(
-        live.probe
-          .payloads<OrderProcessedEvent>(EventPatterns.OrderProcessed)
-          .map((e) => e.orderId),
+      // Duplicates suppressed: redeliveries and re-published orders were dropped (shared Redis store)
+      // instead of handled again, and any event published twice carries one messageId per order.
+      const placed = { pattern: EventPatterns.OrderPlaced };
+      const inProcess = (outcome: string) =>
+        live.system.outcomes.filter((o) => o.pattern === placed.pattern && o.outcome === outcome)
+          .length;
+      const inChild = (outcome: string) =>
+        sample(replicaUrl, 'messaging_consumed_total', { ...placed, outcome });
+      const acked = async () => ({ inProcess: inProcess('acked'), child: await inChild('acked') });
+      // A handler publishes order.processed just before it records the messageId and acks.
+      await waitFor(
+        async () => {
+          const { inProcess: one, child: other } = await acked();
+          return one + other >= accepted.length;
+        },
+        { timeoutMs: 10_000, description: `${accepted.length} acked order.placed deliveries` },
       );
-    await waitFor(() => accepted.every((id) => processed().has(id)), {
-      timeoutMs: 90_000,
-      intervalMs: 250,
-      description: `order.processed for all ${accepted.length} accepted orders`,
-    });
-    mark('all processed');
-    const acceptedIds = new Set(accepted);
-    expect([...processed()].filter((id) => !acceptedIds.has(id))).toEqual([]);
+      const handled = await acked();
+      const duplicates = inProcess('duplicate') + (await inChild('duplicate'));
+      const messageIds = new Map<string, Set<string>>();
+      for (const message of live.probe.messages) {
+        const { orderId } = message.data as OrderProcessedEvent;
+        const ids = messageIds.get(orderId) ?? new Set<string>();
+        ids.add(String(message.properties.messageId));
+        messageIds.set(orderId, ids);
+      }
+      console.log(
+        JSON.stringify({
+          sent: responses.length,
+          accepted: accepted.length,
+          unavailable: responses.length - accepted.length,
+          acked: handled,
+          extraRuns: handled.inProcess + handled.child - accepted.length,
+          duplicatesDropped: duplicates,
+          processedEvents: processedCount(),
+          timeline,
+        }),
+      );
 
-    // Duplicates suppressed: redeliveries and re-published orders were dropped (shared Redis store)
-    // instead of handled again, and any event published twice carries one messageId per order.
-    const placed = { pattern: EventPatterns.OrderPlaced };
-    const inProcess = (outcome: string) =>
-      live.system.outcomes.filter((o) => o.pattern === placed.pattern && o.outcome === outcome)
-        .length;
-    const inChild = (outcome: string) =>
-      sample(replicaUrl, 'messaging_consumed_total', { ...placed, outcome });
-    const acked = async () => ({ inProcess: inProcess('acked'), child: await inChild('acked') });
-    // A handler publishes order.processed just before it records the messageId and acks.
-    await waitFor(
-      async () => {
-        const { inProcess: one, child: other } = await acked();
-        return one + other >= accepted.length;
-      },
-      { timeoutMs: 10_000, description: `${accepted.length} acked order.placed deliveries` },
-    );
-    const handled = await acked();
-    const duplicates = inProcess('duplicate') + (await inChild('duplicate'));
-    const messageIds = new Map<string, Set<string>>();
-    for (const message of live.probe.messages) {
-      const { orderId } = message.data as OrderProcessedEvent;
-      const ids = messageIds.get(orderId) ?? new Set<string>();
-      ids.add(String(message.properties.messageId));
-      messageIds.set(orderId, ids);
-    }
-    console.log(
-      JSON.stringify({
-        sent: responses.length,
-        accepted: accepted.length,
-        unavailable: responses.length - accepted.length,
-        acked: handled,
-        extraRuns: handled.inProcess + handled.child - accepted.length,
-        duplicatesDropped: duplicates,
-        processedEvents: processedCount(),
-        timeline,
-      }),
-    );
+      // Each order handled once, but for a handler still running when its connection died: its
+      // message goes back to the queue, and if a consumer gets it again before that handler recorded
+      // the messageId, it runs twice; at most the unacked deliveries at the cut, prefetch x replicas.
+      // Its events then carry the same messageId, so downstream consumers drop them.
+      const extraRuns = handled.inProcess + handled.child - accepted.length;
+      expect(extraRuns).toBeGreaterThanOrEqual(0);
+      expect(extraRuns).toBeLessThanOrEqual(PREFETCH * 2);
+      expect([...messageIds.values()].filter((ids) => ids.size > 1)).toEqual([]);
 
-    // Each order handled once, but for a handler still running when its connection died: its
-    // message goes back to the queue, and if a consumer gets it again before that handler recorded
-    // the messageId, it runs twice; at most the unacked deliveries at the cut, prefetch x replicas.
-    // Its events then carry the same messageId, so downstream consumers drop them.
-    const extraRuns = handled.inProcess + handled.child - accepted.length;
-    expect(extraRuns).toBeGreaterThanOrEqual(0);
-    expect(extraRuns).toBeLessThanOrEqual(PREFETCH * 2);
-    expect([...messageIds.values()].filter((ids) => ids.size > 1)).toEqual([]);
-
-    // Both replicas did work.
-    expect(handled.inProcess).toBeGreaterThan(0);
-    expect(handled.child).toBeGreaterThan(0);
-  }, 180_000);
+      // Both replicas did work.
+      expect(handled.inProcess).toBeGreaterThan(0);
+      expect(handled.child).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
