@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MessagingConfig, RabbitClient } from '@app/messaging';
-import { deleteTopology, freePort, uniqueName, waitFor } from '@app/testing';
+import { deleteTopology, freePort, metricSample, uniqueName, waitFor } from '@app/testing';
 import { connectRaw } from '../raw/raw-amqp';
 import { ProcessedCounter } from './counter';
 import { BenchProcess } from './processes';
@@ -76,6 +76,41 @@ export interface Service {
   env: Record<string, string>;
 }
 
+/** Starts one built app, stops it with the run, and waits until its HTTP port answers ready. */
+async function startNestApp(
+  scope: Scope,
+  settings: BenchSettings,
+  app: 'producer' | 'consumer',
+  env: Record<string, string>,
+  options: { portVariable: 'PORT' | 'CONSUMER_PORT'; name?: string; readyTimeoutMs?: number },
+): Promise<Service> {
+  const port = await freePort();
+  const serviceEnv = { ...env, [options.portVariable]: String(port) };
+  const child = BenchProcess.nestApp(app, serviceEnv, {
+    cpuProfile: settings.cpuProfile,
+    name: options.name,
+  });
+  scope.defer(`stop the ${options.name ?? app}`, () => child.stop());
+  await child.waitHttpReady(port, options.readyTimeoutMs);
+  return { process: child, port, env: serviceEnv };
+}
+
+/** Starts `bench/raw/<name>.ts`, stops it with the run, and waits until it reports ready. */
+async function startRawService(
+  scope: Scope,
+  settings: BenchSettings,
+  name: 'raw-consumer' | 'raw-http' | 'plain-nest-http',
+  env: Record<string, string>,
+  port = 0,
+): Promise<Service> {
+  const child = BenchProcess.rawService(name, `${name}.ts`, env, {
+    cpuProfile: settings.cpuProfile,
+  });
+  scope.defer(`stop ${name}`, () => child.stop());
+  await child.waitIpcReady();
+  return { process: child, port, env };
+}
+
 /** Starts the built consumer app and waits until it consumes. */
 export async function startConsumer(
   scope: Scope,
@@ -83,18 +118,14 @@ export async function startConsumer(
   env: Record<string, string>,
   names: BenchNames,
 ): Promise<Service> {
-  const port = await freePort();
-  const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, CONSUMER_PORT: String(port) };
-  const child = BenchProcess.nestApp('consumer', serviceEnv, { cpuProfile: settings.cpuProfile });
-  scope.defer('stop the consumer', () => child.stop());
-  await child.waitHttpReady(port);
-  return { process: child, port, env: serviceEnv };
+  const [consumer] = await startConsumerReplicas(scope, settings, env, names, 1);
+  return consumer;
 }
 
 /**
  * Starts `count` replicas of the built consumer app with the same environment (so the same exchange
  * and queues: competing consumers) except their HTTP port, and waits until every one consumes. The
- * first declares the queues alone; the others then start at once. All stop together on close.
+ * first declares the queues alone; the others then start at once.
  */
 export async function startConsumerReplicas(
   scope: Scope,
@@ -103,66 +134,53 @@ export async function startConsumerReplicas(
   names: BenchNames,
   count: number,
 ): Promise<Service[]> {
-  const replicas: Service[] = [];
-  scope.defer('stop the consumer replicas', () =>
-    Promise.all(replicas.map((replica) => replica.process.stop())),
-  );
-  const start = async (index: number) => {
-    const port = await freePort();
-    const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, CONSUMER_PORT: String(port) };
-    const child = BenchProcess.nestApp('consumer', serviceEnv, {
-      cpuProfile: settings.cpuProfile,
-      name: `consumer-${index + 1}`,
-    });
-    replicas[index] = { process: child, port, env: serviceEnv };
-    // Several Nest apps starting at once on a small machine take longer than one.
-    await child.waitHttpReady(port, 60_000);
-  };
-  await start(0);
-  const rest = Array.from({ length: count - 1 }, (_, i) => start(i + 1));
-  const started = await Promise.allSettled(rest);
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed) {
-    throw failed.reason;
-  }
-  return replicas;
+  const start = (index: number) =>
+    startNestApp(
+      scope,
+      settings,
+      'consumer',
+      { ...env, RABBITMQ_QUEUE: names.consumerQueue },
+      {
+        portVariable: 'CONSUMER_PORT',
+        // Own log and profile file names when there are several.
+        name: count > 1 ? `consumer-${index + 1}` : undefined,
+        // Several Nest apps starting at once on a small machine take longer than one.
+        readyTimeoutMs: count > 1 ? 60_000 : undefined,
+      },
+    );
+  const first = await start(0);
+  const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1)));
+  return [first, ...rest];
 }
 
 /** Starts the built producer app (optionally through another broker URL) and waits until ready. */
-export async function startProducer(
+export function startProducer(
   scope: Scope,
   settings: BenchSettings,
   env: Record<string, string>,
   names: BenchNames,
   brokerUrl = settings.brokerUrl,
 ): Promise<Service> {
-  const port = await freePort();
-  const serviceEnv = {
-    ...env,
-    RABBITMQ_URL: brokerUrl,
-    RABBITMQ_QUEUE: names.producerQueue,
-    PORT: String(port),
-  };
-  const child = BenchProcess.nestApp('producer', serviceEnv, { cpuProfile: settings.cpuProfile });
-  scope.defer('stop the producer', () => child.stop());
-  await child.waitHttpReady(port);
-  return { process: child, port, env: serviceEnv };
+  return startNestApp(
+    scope,
+    settings,
+    'producer',
+    { ...env, RABBITMQ_URL: brokerUrl, RABBITMQ_QUEUE: names.producerQueue },
+    { portVariable: 'PORT' },
+  );
 }
 
 /** Starts bench/raw/raw-consumer.ts: the amqplib-only consumer and quote server. */
-export async function startRawConsumer(
+export function startRawConsumer(
   scope: Scope,
   settings: BenchSettings,
   env: Record<string, string>,
   names: BenchNames,
 ): Promise<Service> {
-  const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue };
-  const child = BenchProcess.rawService('raw-consumer', 'raw-consumer.ts', serviceEnv, {
-    cpuProfile: settings.cpuProfile,
+  return startRawService(scope, settings, 'raw-consumer', {
+    ...env,
+    RABBITMQ_QUEUE: names.consumerQueue,
   });
-  scope.defer('stop the raw consumer', () => child.stop());
-  await child.waitIpcReady();
-  return { process: child, port: 0, env: serviceEnv };
 }
 
 /** Starts bench/raw/raw-http.ts: the bare node:http + amqplib producer. */
@@ -172,13 +190,7 @@ export async function startRawHttp(
   env: Record<string, string>,
 ): Promise<Service> {
   const port = await freePort();
-  const serviceEnv = { ...env, PORT: String(port) };
-  const child = BenchProcess.rawService('raw-http', 'raw-http.ts', serviceEnv, {
-    cpuProfile: settings.cpuProfile,
-  });
-  scope.defer('stop the raw http server', () => child.stop());
-  await child.waitIpcReady();
-  return { process: child, port, env: serviceEnv };
+  return startRawService(scope, settings, 'raw-http', { ...env, PORT: String(port) }, port);
 }
 
 /**
@@ -194,12 +206,7 @@ export async function startPlainNestHttp(
 ): Promise<Service> {
   const port = await freePort();
   const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, PORT: String(port) };
-  const child = BenchProcess.rawService('plain-nest-http', 'plain-nest-http.ts', serviceEnv, {
-    cpuProfile: settings.cpuProfile,
-  });
-  scope.defer('stop the plain Nest http app', () => child.stop());
-  await child.waitIpcReady();
-  return { process: child, port, env: serviceEnv };
+  return startRawService(scope, settings, 'plain-nest-http', serviceEnv, port);
 }
 
 /** Our RabbitClient in the bench process, configured from the run's environment like a service. */
@@ -221,14 +228,13 @@ export function quietNestLogs(): void {
 
 /**
  * The V8 heap in use (MiB) as the app's Prometheus endpoint reports it (`nodejs_heap_size_used_bytes`),
- * to tell live data from garbage not yet collected; undefined when the app has no such metric.
+ * to tell live data from garbage not yet collected; undefined when the app does not answer.
  */
 export async function heapUsedMb(port: number): Promise<number | undefined> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-    const text = await response.text();
-    const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)$/m.exec(text);
-    return match ? Number(match[1]) / 2 ** 20 : undefined;
+    return (
+      (await metricSample(`http://127.0.0.1:${port}`, 'nodejs_heap_size_used_bytes')) / 2 ** 20
+    );
   } catch {
     return undefined;
   }
@@ -236,7 +242,7 @@ export async function heapUsedMb(port: number): Promise<number | undefined> {
 
 /**
  * Deliveries of `pattern` the app handled with `outcome`, from its Prometheus endpoint
- * (`messaging_consumed_total`): 0 before the first, undefined when the app has no such metric.
+ * (`messaging_consumed_total`): 0 before the first, undefined when the app does not answer.
  */
 export async function consumedCount(
   port: number,
@@ -244,23 +250,10 @@ export async function consumedCount(
   outcome = 'acked',
 ): Promise<number | undefined> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-    const text = await response.text();
-    if (!text.includes('# TYPE messaging_consumed_total')) {
-      return undefined;
-    }
-    let total = 0;
-    for (const line of text.split('\n')) {
-      const match = /^messaging_consumed_total\{([^}]*)\} ([\d.e+]+)$/.exec(line);
-      if (
-        match &&
-        match[1].includes(`pattern="${pattern}"`) &&
-        match[1].includes(`outcome="${outcome}"`)
-      ) {
-        total += Number(match[2]);
-      }
-    }
-    return total;
+    return await metricSample(`http://127.0.0.1:${port}`, 'messaging_consumed_total', {
+      pattern,
+      outcome,
+    });
   } catch {
     return undefined;
   }

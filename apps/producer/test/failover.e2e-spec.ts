@@ -6,6 +6,7 @@ import {
   ServiceProcess,
   freePort,
   localClusterSupport,
+  metricSample,
   waitFor,
 } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
@@ -37,16 +38,6 @@ const MAX_ORDERS = 20_000;
  * fails naming the step that timed out rather than with Jest's own timeout.
  */
 const TEST_TIMEOUT_MS = 300_000;
-
-/** Reads one sample from a Prometheus text exposition (0 when absent). */
-async function sample(url: string, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
 
 maybe('Failover across a 3-node RabbitMQ cluster', () => {
   let cluster: LocalRabbitCluster | undefined;
@@ -193,7 +184,7 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
         live.system.outcomes.filter((o) => o.pattern === placed.pattern && o.outcome === outcome)
           .length;
       const inChild = (outcome: string) =>
-        sample(replicaUrl, 'messaging_consumed_total', { ...placed, outcome });
+        metricSample(replicaUrl, 'messaging_consumed_total', { ...placed, outcome });
       const acked = async () => ({ inProcess: inProcess('acked'), child: await inChild('acked') });
       // A handler publishes order.processed just before it records the messageId and acks.
       await waitFor(

@@ -1,24 +1,6 @@
 import { EventPatterns, type OrderProcessedEvent } from '@app/contracts';
-import { EventProbe } from '@app/testing';
+import { EventProbe, metricSample as sample } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
-
-/** Reads one sample from a Prometheus text exposition (0 when absent). */
-async function sample(
-  url: string,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = text
-    .split('\n')
-    .find((l) =>
-      l.startsWith(`${name}{`) || l.startsWith(`${name} `)
-        ? wanted.every((w) => l.includes(w))
-        : false,
-    );
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
 
 describe('Metrics', () => {
   let system: TestSystem;

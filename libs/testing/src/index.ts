@@ -1,5 +1,6 @@
 export * from './broker';
 export * from './event-probe';
+export * from './metric-sample';
 export * from './queue-reader';
 export * from './rabbitmq-cluster';
 export * from './service-process';
