@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { EventPatterns, type OrderPlacedEvent, type OrderProcessedEvent } from '@app/contracts';
+import { EventPatterns } from '@app/contracts';
 import {
   connectBroker,
   deleteTopology,
@@ -9,6 +8,8 @@ import {
   ServiceProcess,
   uniqueName,
   waitFor,
+  anOrderPlacedEvent,
+  orderIdOf,
 } from '@app/testing';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -18,24 +19,19 @@ async function publishOrders(exchange: string, count: number): Promise<string[]>
   const connection = await connectBroker();
   try {
     const channel = await connection.createConfirmChannel();
-    const ids = Array.from({ length: count }, () => randomUUID());
-    for (const orderId of ids) {
-      const data: OrderPlacedEvent = {
-        orderId,
-        customerId: 'crash-test',
-        items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 1_000 }],
-        currency: 'EUR',
-        placedAt: new Date().toISOString(),
-      };
+    const orders = Array.from({ length: count }, () =>
+      anOrderPlacedEvent({ customerId: 'crash-test' }),
+    );
+    for (const data of orders) {
       channel.publish(
         exchange,
         EventPatterns.OrderPlaced,
         Buffer.from(JSON.stringify({ pattern: EventPatterns.OrderPlaced, data })),
-        { persistent: true, messageId: orderId, contentType: 'application/json' },
+        { persistent: true, messageId: data.orderId, contentType: 'application/json' },
       );
     }
     await channel.waitForConfirms();
-    return ids;
+    return orders.map(orderIdOf);
   } finally {
     await connection.close();
   }
@@ -77,31 +73,18 @@ describe('Consumer process crash', () => {
       description: '300 processed orders before the crash',
     });
     await consumer.stop('SIGKILL');
-    const processedBeforeRestart = new Set(
-      probe.payloads<OrderProcessedEvent>(EventPatterns.OrderProcessed).map((e) => e.orderId),
-    );
+    const processedBeforeRestart = probe.distinct(EventPatterns.OrderProcessed, orderIdOf);
     expect(processedBeforeRestart.size).toBeLessThan(ids.length);
 
     await consumer.start();
-    await waitFor(
-      () => {
-        const seen = new Set(
-          probe.payloads<OrderProcessedEvent>(EventPatterns.OrderProcessed).map((e) => e.orderId),
-        );
-        return ids.every((id) => seen.has(id));
-      },
-      { timeoutMs: 60_000, description: 'every order to be processed after the restart' },
-    );
+    await probe.waitForAll(EventPatterns.OrderProcessed, ids, orderIdOf, {
+      timeoutMs: 60_000,
+      description: 'every order to be processed after the restart',
+    });
 
     // Each order has exactly one outcome messageId: a handler that ran again after the crash
     // published the very same message, so downstream de-duplication drops the copy.
-    const messageIdsByOrder = new Map<string, Set<string>>();
-    for (const message of probe.messages) {
-      const { orderId } = message.data as OrderProcessedEvent;
-      const set = messageIdsByOrder.get(orderId) ?? new Set<string>();
-      set.add(message.properties.messageId as string);
-      messageIdsByOrder.set(orderId, set);
-    }
+    const messageIdsByOrder = probe.messageIdsBy(EventPatterns.OrderProcessed, orderIdOf);
     expect(messageIdsByOrder.size).toBe(ids.length);
     expect([...messageIdsByOrder.values()].filter((set) => set.size !== 1)).toEqual([]);
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EventPatterns, type OrderPlacedEvent, type OrderProcessedEvent } from '@app/contracts';
+import { EventPatterns, type OrderProcessedEvent } from '@app/contracts';
 import { MessageHeaders, queueNames, type ConsumeListener } from '@app/messaging';
 import {
   deleteTopology,
@@ -13,6 +13,7 @@ import {
   waitFor,
   waitForQueueDepth,
   withEnv,
+  anOrderPlacedEvent,
 } from '@app/testing';
 import { createConsumerApp, startConsumerApp } from '@apps/consumer';
 
@@ -39,15 +40,8 @@ interface Page {
   items: Summary[];
 }
 
-function anOrder(orderId: string): OrderPlacedEvent {
-  return {
-    orderId,
-    customerId: 'dead-letter-test',
-    items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1_000 }],
-    currency: 'EUR',
-    placedAt: new Date().toISOString(),
-  };
-}
+const anOrder = (orderId: string) =>
+  anOrderPlacedEvent({ orderId, customerId: 'dead-letter-test' });
 
 // A classic queue puts requeued messages back in place; a quorum queue appends them at its back,
 // so the two are read differently and both must keep every message, in order.

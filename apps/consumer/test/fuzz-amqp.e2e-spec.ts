@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EventPatterns, type OrderProcessedEvent } from '@app/contracts';
+import { EventPatterns } from '@app/contracts';
 import { MessageHeaders, MessagingMetrics, queueNames, type RabbitServer } from '@app/messaging';
 import {
   connectBroker,
@@ -13,18 +12,14 @@ import {
   uniqueName,
   waitFor,
   withEnv,
+  anOrderPlacedEvent,
+  orderIdOf,
 } from '@app/testing';
 import { createConsumerApp, startConsumerApp } from '@apps/consumer';
 
 const SEED = Number(process.env.FC_SEED ?? 20261129);
 
-const validOrder = () => ({
-  orderId: randomUUID(),
-  customerId: 'fuzz',
-  items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 500 }],
-  currency: 'EUR',
-  placedAt: new Date().toISOString(),
-});
+const validOrder = () => anOrderPlacedEvent({ customerId: 'fuzz' });
 const envelope = (data: unknown, pattern: string = EventPatterns.OrderPlaced) =>
   Buffer.from(JSON.stringify({ pattern, data }));
 
@@ -38,7 +33,7 @@ const badBody: fc.Arbitrary<Buffer> = fc.oneof(
     .map((v) => Buffer.from(JSON.stringify(v))),
   fc.constant(null).map(() => envelope(validOrder(), 'order.unknown.v1')),
   fc.constantFrom('orderId', 'customerId', 'items', 'currency', 'placedAt').map((field) => {
-    const order: Record<string, unknown> = validOrder();
+    const order: Record<string, unknown> = { ...validOrder() };
     delete order[field];
     return envelope(order);
   }),
@@ -103,15 +98,9 @@ describe('AMQP input fuzzing of the consumer', () => {
     await channel.waitForConfirms();
     await connection.close();
 
-    await waitFor(
-      () => {
-        const seen = new Set(
-          probe.payloads<OrderProcessedEvent>(EventPatterns.OrderProcessed).map((e) => e.orderId),
-        );
-        return good.every((id) => seen.has(id));
-      },
-      { timeoutMs: 30_000, description: 'every valid order to be processed' },
-    );
+    await probe.waitForAll(EventPatterns.OrderProcessed, good, orderIdOf, {
+      description: 'every valid order to be processed',
+    });
     const dlq = queueNames(env.RABBITMQ_QUEUE).deadLetter;
     await waitFor(async () => (await queueDepth(dlq)).messages === bad.length, {
       timeoutMs: 30_000,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { EventPatterns } from '@app/contracts';
 import {
   deleteTopology,
@@ -9,6 +8,7 @@ import {
   ServiceProcess,
   uniqueName,
   waitFor,
+  anOrderPlacedEvent,
 } from '@app/testing';
 
 describe('Consumer logs', () => {
@@ -32,14 +32,8 @@ describe('Consumer logs', () => {
     consumer = new ServiceProcess('consumer', { ...env, CONSUMER_PORT: String(port) }, port);
     await consumer.start();
     probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
-    const orderId = randomUUID();
-    const order = {
-      orderId,
-      customerId: 'c-logs',
-      items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
-      currency: 'EUR',
-      placedAt: new Date().toISOString(),
-    };
+    const order = anOrderPlacedEvent({ customerId: 'c-logs' });
+    const { orderId } = order;
 
     await publishRaw(
       env.RABBITMQ_EXCHANGE,

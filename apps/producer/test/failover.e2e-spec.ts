@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { EventPatterns, type OrderProcessedEvent } from '@app/contracts';
+import { EventPatterns } from '@app/contracts';
 import {
   EventProbe,
   LocalRabbitCluster,
@@ -8,6 +8,7 @@ import {
   localClusterSupport,
   metricSample,
   waitFor,
+  orderIdOf,
 } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
 
@@ -162,20 +163,14 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
       expect(new Set(accepted).size).toBe(accepted.length);
 
       // None lost: an order.processed for every accepted order, and for nothing else.
-      const processed = () =>
-        new Set(
-          live.probe
-            .payloads<OrderProcessedEvent>(EventPatterns.OrderProcessed)
-            .map((e) => e.orderId),
-        );
-      await waitFor(() => accepted.every((id) => processed().has(id)), {
+      await live.probe.waitForAll(EventPatterns.OrderProcessed, accepted, orderIdOf, {
         timeoutMs: 90_000,
         intervalMs: 250,
-        description: `order.processed for all ${accepted.length} accepted orders`,
       });
       mark('all processed');
       const acceptedIds = new Set(accepted);
-      expect([...processed()].filter((id) => !acceptedIds.has(id))).toEqual([]);
+      const processed = live.probe.distinct(EventPatterns.OrderProcessed, orderIdOf);
+      expect([...processed].filter((id) => !acceptedIds.has(id))).toEqual([]);
 
       // Duplicates suppressed: redeliveries and re-published orders were dropped (shared Redis store)
       // instead of handled again, and any event published twice carries one messageId per order.
@@ -196,13 +191,7 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
       );
       const handled = await acked();
       const duplicates = inProcess('duplicate') + (await inChild('duplicate'));
-      const messageIds = new Map<string, Set<string>>();
-      for (const message of live.probe.messages) {
-        const { orderId } = message.data as OrderProcessedEvent;
-        const ids = messageIds.get(orderId) ?? new Set<string>();
-        ids.add(String(message.properties.messageId));
-        messageIds.set(orderId, ids);
-      }
+      const messageIds = live.probe.messageIdsBy(EventPatterns.OrderProcessed, orderIdOf);
       console.log(
         JSON.stringify({
           sent: responses.length,

@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { connectBroker, uniqueName } from './broker';
-import { waitFor } from './wait-for';
+import { waitFor, type WaitForOptions } from './wait-for';
 
 /** One message the probe saw, parsed. */
 export interface ProbedMessage<T = unknown> {
@@ -50,6 +50,41 @@ export class EventProbe {
   /** The payloads seen for a pattern. */
   payloads<T>(pattern: string): T[] {
     return this.messages.filter((m) => m.pattern === pattern).map((m) => m.data as T);
+  }
+
+  /** The distinct values `key` reads from the payloads seen for a pattern, e.g. every orderId. */
+  distinct<T>(pattern: string, key: (data: T) => string): Set<string> {
+    return new Set(this.payloads<T>(pattern).map(key));
+  }
+
+  /** Waits until a payload was seen for each of `ids` (none lost), as `key` reads them. */
+  async waitForAll<T>(
+    pattern: string,
+    ids: readonly string[],
+    key: (data: T) => string,
+    options: WaitForOptions = {},
+  ): Promise<void> {
+    await waitFor(
+      () => {
+        const seen = this.distinct(pattern, key);
+        return ids.every((id) => seen.has(id));
+      },
+      { timeoutMs: 30_000, description: `"${pattern}" for all ${ids.length}`, ...options },
+    );
+  }
+
+  /**
+   * The messageIds seen per key: a key with more than one got a copy that downstream
+   * de-duplication would not drop.
+   */
+  messageIdsBy<T>(pattern: string, key: (data: T) => string): Map<string, Set<string>> {
+    const byKey = new Map<string, Set<string>>();
+    for (const message of this.messages.filter((m) => m.pattern === pattern)) {
+      const ids = byKey.get(key(message.data as T)) ?? new Set<string>();
+      ids.add(String(message.properties.messageId));
+      byKey.set(key(message.data as T), ids);
+    }
+    return byKey;
   }
 
   /** Waits for a message matching the predicate and returns it. */

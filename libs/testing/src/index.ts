@@ -1,6 +1,7 @@
 export * from './broker';
 export * from './event-probe';
 export * from './metric-sample';
+export * from './orders';
 export * from './queue-reader';
 export * from './rabbitmq-cluster';
 export * from './service-process';
