@@ -81,14 +81,7 @@ describe('Faults between the services and the broker', () => {
   }, 120_000);
 
   it('answers 503 with Retry-After within the bounded wait while the broker is away, and recovers', async () => {
-    await system.close();
-    system = await TestSystem.start({
-      RABBITMQ_URL: await TcpProxy.forUrl(brokerUrl()).then((p) => {
-        proxy = p.proxy;
-        return p.url;
-      }),
-      PUBLISH_TIMEOUT_MS: '500',
-    });
+    await start(500);
     proxy.down();
     for (const url of [system.producerUrl, system.consumerUrl]) {
       await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 503, {

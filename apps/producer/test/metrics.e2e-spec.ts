@@ -1,5 +1,5 @@
 import { EventPatterns, type OrderProcessedEvent } from '@app/contracts';
-import { EventProbe, metricSample as sample } from '@app/testing';
+import { EventProbe, metricSample as sample, waitFor } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
 
 describe('Metrics', () => {
@@ -41,9 +41,16 @@ describe('Metrics', () => {
       (e) => e.orderId === body.orderId,
     );
 
-    expect(
-      await sample(system.consumerUrl, 'messaging_consumed_total', { ...placed, outcome: 'acked' }),
-    ).toBe(consumedBefore + 1);
+    // The consumer publishes order.processed just before it acks and counts the delivery.
+    await waitFor(
+      async () =>
+        (await sample(system.consumerUrl, 'messaging_consumed_total', {
+          ...placed,
+          outcome: 'acked',
+        })) ===
+        consumedBefore + 1,
+      { description: 'the acked delivery to be counted' },
+    );
     expect(
       await sample(system.consumerUrl, 'messaging_handler_duration_seconds_count', {
         ...placed,
@@ -72,11 +79,12 @@ describe('Metrics', () => {
     expect(await sample(system.producerUrl, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
-  it('times quotes and counts their timeouts', async () => {
-    await system.post('/quotes', {
+  it('times answered quotes (timeouts: see the quotes e2e)', async () => {
+    const { status } = await system.post('/quotes', {
       items: [{ sku: 'A', quantity: 1, unitPrice: 100 }],
       currency: 'EUR',
     });
+    expect(status).toBe(200);
 
     expect(
       await sample(system.producerUrl, 'messaging_request_duration_seconds_count', {

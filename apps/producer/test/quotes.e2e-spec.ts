@@ -1,3 +1,5 @@
+import { RequestPatterns } from '@app/contracts';
+import { metricSample } from '@app/testing';
 import { TestSystem } from './support/system';
 
 describe('Quotes over request/response', () => {
@@ -44,9 +46,15 @@ describe('Quotes over request/response', () => {
   });
 
   it('answers 400 for an invalid body without asking the consumer', async () => {
+    const asked = () =>
+      system.outcomes.filter((o) => o.pattern === RequestPatterns.OrderQuote).length;
+    const askedBefore = asked();
+
     const response = await system.post('/quotes', { items: [], currency: 'usd' });
 
     expect(response.status).toBe(400);
+    // The consumer reports each request it answers as it sends the reply, so this is settled.
+    expect(asked()).toBe(askedBefore);
     expect((response.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
       'currency',
       'items',
@@ -66,5 +74,15 @@ describe('Quotes over request/response', () => {
     expect(response.status).toBe(504);
     expect(elapsed).toBeGreaterThanOrEqual(1_000);
     expect(elapsed).toBeLessThan(3_000);
+    const quote = { pattern: RequestPatterns.OrderQuote };
+    expect(await metricSample(system.producerUrl, 'messaging_request_timeouts_total', quote)).toBe(
+      1,
+    );
+    expect(
+      await metricSample(system.producerUrl, 'messaging_request_duration_seconds_count', {
+        ...quote,
+        result: 'timeout',
+      }),
+    ).toBe(1);
   });
 });

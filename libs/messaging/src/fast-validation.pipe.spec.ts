@@ -323,6 +323,7 @@ describe('compileValidator', () => {
 
   it('does not take non-plain values', () => {
     const compiled = compileValidator(OrderQuoteRequest, { forbidUnknown: false });
+    expect(compiled).toBeDefined();
     expect(compiled?.(null)).toBeUndefined();
     expect(compiled?.([validItem])).toBeUndefined();
     expect(compiled?.(Object.assign(Object.create(null) as object, { currency: 'EUR' }))).toBe(
