@@ -18,6 +18,7 @@ import {
 import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
+  IdempotencyStoreUnavailableError,
 } from '../orders/idempotency.store';
 
 const RETRY_AFTER_SECONDS = 5;
@@ -35,6 +36,13 @@ export function toErrorResponse(error: Error): ErrorResponse {
       status: HttpStatus.SERVICE_UNAVAILABLE,
       body: { message: 'The message broker is unavailable; retry later' },
       retryAfter: error.retryAfterSeconds,
+    };
+  }
+  if (error instanceof IdempotencyStoreUnavailableError) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: { message: error.message },
+      retryAfter: RETRY_AFTER_SECONDS,
     };
   }
   if (error instanceof UnroutableMessageError || error instanceof PublishRejectedError) {
@@ -73,7 +81,12 @@ export function toErrorResponse(error: Error): ErrorResponse {
 }
 
 /** Answers messaging errors with the status from {@link toErrorResponse} and logs them. */
-@Catch(MessagingError, IdempotencyKeyReusedError, IdempotencyKeyInProgressError)
+@Catch(
+  MessagingError,
+  IdempotencyKeyReusedError,
+  IdempotencyKeyInProgressError,
+  IdempotencyStoreUnavailableError,
+)
 export class MessagingExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(MessagingExceptionFilter.name);
 

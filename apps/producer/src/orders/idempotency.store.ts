@@ -25,6 +25,18 @@ export class IdempotencyKeyInProgressError extends Error {
   }
 }
 
+/** Raised when the shared store of keys (Redis) cannot be reached: nothing was done, retry later. */
+export class IdempotencyStoreUnavailableError extends Error {
+  override readonly name = 'IdempotencyStoreUnavailableError';
+
+  constructor(
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super('The Idempotency-Key store is unavailable; retry later', options);
+  }
+}
+
 /**
  * Remembers the outcome of each Idempotency-Key for a bounded time, so a retried request returns
  * the first answer instead of doing the work again. Also the injection token of the store.

@@ -1,9 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { Logger } from '@nestjs/common';
 import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
   IdempotencyStore,
+  IdempotencyStoreUnavailableError,
 } from './idempotency.store';
 
 interface Entry {
@@ -19,9 +21,11 @@ const POLL_MS = 50;
 /**
  * Idempotency keys in Redis, shared by every producer replica and surviving restarts: the first
  * request claims the key (SET NX with a short lease), stores its answer for the full TTL when done,
- * and a duplicate on any replica waits briefly for that answer.
+ * and a duplicate on any replica waits briefly for that answer. While Redis is away, requests with a
+ * key fail with IdempotencyStoreUnavailableError (503) before anything is published.
  */
 export class RedisIdempotencyStore extends IdempotencyStore {
+  private readonly logger = new Logger(RedisIdempotencyStore.name);
   private readonly redis: Redis;
 
   constructor(
@@ -37,25 +41,36 @@ export class RedisIdempotencyStore extends IdempotencyStore {
   async run<T>(key: string, fingerprint: string, work: () => Promise<T>): Promise<T> {
     const redisKey = `idempotency:${key}`;
     const pending: Entry = { fingerprint, state: 'pending' };
-    const claimed = await this.redis.set(
-      redisKey,
-      JSON.stringify(pending),
-      'PX',
-      PENDING_LEASE_MS,
-      'NX',
+    const claimed = await this.reach(key, () =>
+      this.redis.set(redisKey, JSON.stringify(pending), 'PX', PENDING_LEASE_MS, 'NX'),
     );
     if (claimed === 'OK') {
+      let result: T;
       try {
-        const result = await work();
-        const done: Entry = { fingerprint, state: 'done', result };
-        await this.redis.set(redisKey, JSON.stringify(done), 'PX', this.ttlMs);
-        return result;
+        result = await work();
       } catch (error) {
         await this.redis.del(redisKey).catch(() => undefined);
         throw error;
       }
+      const done: Entry = { fingerprint, state: 'done', result };
+      // The work is done (the order is published): its answer stands even if Redis is gone now. A
+      // retry then waits out the lease and runs again under the same key, which the consumer
+      // de-duplicates (the orderId, and so the messageId, derive from the key).
+      await this.redis.set(redisKey, JSON.stringify(done), 'PX', this.ttlMs).catch((error) => {
+        this.logger.warn(`Could not store the answer for an Idempotency-Key: ${String(error)}`);
+      });
+      return result;
     }
     return this.awaitOther<T>(key, redisKey, fingerprint, work);
+  }
+
+  /** Runs one Redis call; its failure means the store is away, not that the request is wrong. */
+  private async reach<R>(key: string, call: () => Promise<R>): Promise<R> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new IdempotencyStoreUnavailableError(key, { cause: error });
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -70,7 +85,7 @@ export class RedisIdempotencyStore extends IdempotencyStore {
   ): Promise<T> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const raw = await this.redis.get(redisKey);
+      const raw = await this.reach(key, () => this.redis.get(redisKey));
       if (raw === null) {
         // The first attempt failed and released the key: this request takes over.
         return this.run(key, fingerprint, work);
