@@ -9,15 +9,15 @@ const watch = args.includes('--watch');
 const selected = args.filter((a) => APPS.includes(a));
 const apps = selected.length > 0 ? selected : APPS;
 
-const children = apps.map((app) => {
-  if (watch) {
-    return spawn('npx', ['nest', 'start', app, '--watch'], { stdio: 'inherit' });
-  }
-  if (!ensureBuilt(app)) {
-    process.exit(1);
-  }
-  return spawn(process.execPath, ['--enable-source-maps', entryPoint(app)], { stdio: 'inherit' });
-});
+// Build everything first, so a failed build never leaves the other app running alone.
+if (!watch && !apps.every((app) => ensureBuilt(app))) {
+  process.exit(1);
+}
+const children = apps.map((app) =>
+  watch
+    ? spawn('npx', ['nest', 'start', app, '--watch'], { stdio: 'inherit' })
+    : spawn(process.execPath, ['--enable-source-maps', entryPoint(app)], { stdio: 'inherit' }),
+);
 
 // Forward Ctrl-C / SIGTERM so each app drains and exits on its own.
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -26,8 +26,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 let exitCode = 0;
 let running = children.length;
 for (const child of children) {
-  child.on('exit', (code) => {
-    exitCode ||= code ?? 0;
+  child.on('exit', (code, signal) => {
+    // The apps exit 0 after a graceful stop; killed by a signal is a failure.
+    exitCode ||= code ?? (signal ? 1 : 0);
     if (--running === 0) {
       process.exit(exitCode);
     }
