@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadEnv } from '@app/config';
-import { ProducerEnv } from './config/producer.env';
+import { PRODUCER_ENV, type ProducerEnv } from './config/producer.env';
 import { createProducerApp, startProducerApp } from './producer.app';
 
 async function bootstrap(): Promise<void> {
-  const env = loadEnv(ProducerEnv);
   const app = await createProducerApp();
-  await startProducerApp(app, env.PORT);
-  Logger.log(`Producer listening on port ${env.PORT}`, 'Bootstrap');
+  const { PORT } = app.get<ProducerEnv>(PRODUCER_ENV);
+  await startProducerApp(app, PORT);
+  Logger.log(`Producer listening on port ${PORT}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {
