@@ -1,3 +1,4 @@
 export * from './env-transforms';
 export * from './load-env';
 export * from './redact-url';
+export * from './secrets-match';

@@ -6,7 +6,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretsMatch } from '@app/config';
 import { DEAD_LETTERS_ENV, DeadLettersEnv } from './dead-letters.env';
 
 /** The parts of the HTTP request and reply the guard uses (Fastify's, without depending on it). */
@@ -17,16 +17,6 @@ interface AdminRequest {
 }
 interface AdminReply {
   header(name: string, value: string): unknown;
-}
-
-/**
- * Compares a presented token with the expected one in constant time. Both are hashed first, so
- * `timingSafeEqual` always gets two equal-length buffers and neither the time taken nor an early
- * length check reveals how much of the token, or how long a token, was right.
- */
-export function tokensMatch(presented: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if any. */
@@ -53,7 +43,7 @@ export class AdminTokenGuard implements CanActivate {
     }
     const presented = bearerToken(request.headers.authorization);
     // A missing, malformed or wrong token: 401 with a Bearer challenge.
-    if (presented === undefined || !tokensMatch(presented, expected)) {
+    if (presented === undefined || !secretsMatch(presented, expected)) {
       http.getResponse<AdminReply>().header('WWW-Authenticate', 'Bearer realm="admin"');
       throw new UnauthorizedException('A valid admin bearer token is required');
     }

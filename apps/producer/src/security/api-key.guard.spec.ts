@@ -1,7 +1,7 @@
 import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { loadEnv } from '@app/config';
 import { ProducerEnv } from '../config/producer.env';
-import { ApiKeyGuard, keysMatch } from './api-key.guard';
+import { ApiKeyGuard, isPublicPath } from './api-key.guard';
 
 const KEY = 'a-very-secret-api-key';
 
@@ -46,9 +46,11 @@ describe(ApiKeyGuard.name, () => {
   });
 });
 
-describe(keysMatch.name, () => {
-  it('compares values, whatever their lengths', () => {
-    expect(keysMatch('abc', 'abc')).toBe(true);
-    expect(keysMatch('abc', 'abcd')).toBe(false);
+describe(isPublicPath.name, () => {
+  it('admits a listed path and what lies below it, not look-alike siblings', () => {
+    expect(isPublicPath('/health/live', ['/health/live'])).toBe(true);
+    expect(isPublicPath('/docs/swagger-ui.css', ['/docs'])).toBe(true);
+    expect(isPublicPath('/health/liveness', ['/health/live'])).toBe(false);
+    expect(isPublicPath('/orders', ['/health/live'])).toBe(false);
   });
 });

@@ -6,16 +6,21 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretsMatch } from '@app/config';
 import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
 
 /** Header that carries the API key. */
 export const API_KEY_HEADER = 'x-api-key';
 
-/** Compares in constant time (hashing first makes the lengths equal), so timing leaks nothing. */
-export function keysMatch(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+/** Whether `path` is one of the public paths or below one (`/docs` covers `/docs/swagger.css`). */
+export function isPublicPath(path: string, publicPaths: readonly string[]): boolean {
+  return publicPaths.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/** Whether the request presents the configured key. */
+function presentsKey(headers: Record<string, string | string[] | undefined>, expected: string) {
+  const given = headers[API_KEY_HEADER];
+  return typeof given === 'string' && secretsMatch(given, expected);
 }
 
 /** Routes served by Fastify plugins (Swagger UI, AsyncAPI), which Nest guards never see. */
@@ -32,12 +37,10 @@ export function protectDocs(
   }
   fastify.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?')[0];
-    const given = request.headers[API_KEY_HEADER];
-    const isPublic = env.API_KEY_PUBLIC_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
     if (
       !DOCS_PATHS.test(path) ||
-      isPublic ||
-      (typeof given === 'string' && keysMatch(given, expected))
+      isPublicPath(path, env.API_KEY_PUBLIC_PATHS) ||
+      presentsKey(request.headers, expected)
     ) {
       done();
       return;
@@ -63,12 +66,10 @@ export class ApiKeyGuard implements CanActivate {
     const request = context
       .switchToHttp()
       .getRequest<{ url: string; headers: Record<string, string | string[] | undefined> }>();
-    const path = request.url.split('?')[0];
-    if (this.env.API_KEY_PUBLIC_PATHS.includes(path)) {
+    if (isPublicPath(request.url.split('?')[0], this.env.API_KEY_PUBLIC_PATHS)) {
       return true;
     }
-    const given = request.headers[API_KEY_HEADER];
-    if (typeof given !== 'string' || !keysMatch(given, expected)) {
+    if (!presentsKey(request.headers, expected)) {
       throw new UnauthorizedException('A valid X-API-Key header is required');
     }
     return true;

@@ -5,7 +5,10 @@ import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
 import { ApiKeyGuard } from './api-key.guard';
 import { RateLimitGuard } from './rate-limit.guard';
 
-/** Rate limiting first (so key guessing is throttled too), then the optional API key. */
+/**
+ * Rate limiting first (so key guessing on the API is throttled too), then the optional API key.
+ * The docs routes are Fastify plugins that Nest guards never see: protectDocs checks their key.
+ */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
