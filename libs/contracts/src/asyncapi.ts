@@ -362,7 +362,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       action: 'receive',
       channel: channelRef,
       title: `${route.replier} answers ${pattern}`,
-      description: `From its classic queue \`${route.replier}.requests\` bound to \`${pattern}\`; the reply goes to the request's replyTo, never retried.`,
+      description: `From its queue \`${route.replier}.requests\` bound to \`${pattern}\`; the reply goes to the request's replyTo, never retried.`,
       messages: [messageRef],
       bindings: { amqp: { ack: true, bindingVersion: AMQP_BINDING_VERSION } },
       reply,
