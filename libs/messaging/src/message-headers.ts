@@ -10,6 +10,8 @@ export const MessageHeaders = {
   OriginalExchange: 'x-original-exchange',
   OriginalRoutingKey: 'x-original-routing-key',
   OriginalQueue: 'x-original-queue',
+  /** The messageId of the message whose handler published this one. */
+  CausationId: 'x-causation-id',
   /** Set on a dead letter that an operator sent back to the work queue. */
   ReplayedAt: 'x-replayed-at',
 } as const;

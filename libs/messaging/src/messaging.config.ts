@@ -7,6 +7,16 @@ import { RedisProcessedMessageStore } from './redis-processed-message-store';
 import type { RabbitClientOptions } from './rabbitmq.client';
 import type { RabbitServerOptions } from './rabbitmq.server';
 
+/** An exchange or queue name: what the broker accepts and what stays readable in its UI. */
+function IsBrokerName(): PropertyDecorator {
+  return (target, property) => {
+    IsString()(target, property);
+    Matches(/^[\w.:-]{1,200}$/, {
+      message: 'must be 1-200 letters, digits, dots, dashes or colons',
+    })(target, property);
+  };
+}
+
 /** The broker settings both services read from the environment, with safe defaults. */
 export class MessagingEnv {
   @ToList()
@@ -17,13 +27,11 @@ export class MessagingEnv {
   })
   RABBITMQ_URL: string[] = ['amqp://guest:guest@localhost:5672'];
 
-  @IsString()
-  @Matches(/^[\w.:-]{1,200}$/, { message: 'must be 1-200 letters, digits, dots, dashes or colons' })
+  @IsBrokerName()
   RABBITMQ_EXCHANGE = 'events';
 
   @IsOptional()
-  @IsString()
-  @Matches(/^[\w.:-]{1,200}$/, { message: 'must be 1-200 letters, digits, dots, dashes or colons' })
+  @IsBrokerName()
   RABBITMQ_QUEUE?: string;
 
   @IsIn(['quorum', 'classic'])

@@ -8,7 +8,7 @@ import { context as otelContext, propagation } from '@opentelemetry/api';
 import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
 import { nameBasedUuid } from './name-based-uuid';
 import { MessageContext } from './message-context';
-import { JSON_CONTENT_TYPE } from './message-headers';
+import { JSON_CONTENT_TYPE, MessageHeaders } from './message-headers';
 import {
   BrokerUnavailableError,
   PublishRejectedError,
@@ -99,10 +99,11 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
         delay(this.options.publishTimeoutMs, undefined, { ref: false }),
       ]);
     }
-    for (const [id, pending] of this.pendingReplies) {
-      clearTimeout(pending.timer);
-      this.pendingReplies.delete(id);
-      pending.callback({ err: new RequestTimeoutError(pending.pattern, 0) });
+    // Requests still waiting get no reply now: they time out after what they have waited so far.
+    for (const id of [...this.pendingReplies.keys()]) {
+      const pending = this.takePending(id, 'timeout');
+      const waitedMs = pending ? Math.round(performance.now() - pending.startedAt) : 0;
+      pending?.callback({ err: new RequestTimeoutError(pending.pattern, waitedMs) });
     }
     await this.channel.close();
   }
@@ -268,7 +269,9 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     options: PublishOptions,
   ): Options.Publish & { messageId: string } {
     const context = MessageContext.current();
-    const causation = context?.causationId ? { 'x-causation-id': context.causationId } : {};
+    const causation = context?.causationId
+      ? { [MessageHeaders.CausationId]: context.causationId }
+      : {};
     const headers: Record<string, unknown> = {
       ...causation,
       ...(options.headers as Record<string, unknown> | undefined),

@@ -262,8 +262,9 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       }
       reply = { response: await this.invoke(handler, packet, msg, channel), isDisposed: true };
     } catch (error) {
-      this.logger.warn(`Request "${pattern}" failed: ${serializeError(error).message}`);
-      reply = { err: serializeError(error), isDisposed: true };
+      const err = serializeError(error);
+      this.logger.warn(`Request "${pattern}" failed: ${err.message}`);
+      reply = { err, isDisposed: true };
     }
     if (replyTo) {
       safely(() =>

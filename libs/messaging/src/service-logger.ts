@@ -1,8 +1,24 @@
 import type { LoggerService } from '@nestjs/common';
+import { IsIn, IsOptional } from 'class-validator';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { loadEnv } from '@app/config';
 import { MessageContext } from './message-context';
 
 type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
+
+/** How the services log, validated like every other setting so a typo fails with its name. */
+export class LoggingEnv {
+  /** Default: json when NODE_ENV=production, pretty otherwise. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsOptional()
+  NODE_ENV?: string;
+}
 
 /** Whether pino-pretty is installed (it is a development dependency, absent from the image). */
 function prettyAvailable(): boolean {
@@ -24,9 +40,10 @@ export class ServiceLogger implements LoggerService {
 
   /** LOG_FORMAT=json|pretty (default: json when NODE_ENV=production), LOG_LEVEL (default info). */
   static create(service: string, env: NodeJS.ProcessEnv = process.env): ServiceLogger {
-    const format = env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty');
+    const { LOG_FORMAT, LOG_LEVEL, NODE_ENV } = loadEnv(LoggingEnv, env);
+    const format = LOG_FORMAT ?? (NODE_ENV === 'production' ? 'json' : 'pretty');
     const options: LoggerOptions = {
-      level: env.LOG_LEVEL ?? 'info',
+      level: LOG_LEVEL,
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: () => {
