@@ -7,6 +7,5 @@ import { OrdersService } from './orders.service';
 @Module({
   controllers: [OrdersController],
   providers: [OrdersService, PricingService],
-  exports: [OrdersService],
 })
 export class OrdersModule {}

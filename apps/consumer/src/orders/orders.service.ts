@@ -53,10 +53,6 @@ export class OrdersService {
     this.logger.log(`Cancelled order ${event.orderId}: ${event.reason}`);
   }
 
-  isCancelled(orderId: string): boolean {
-    return this.cancelled.has(orderId);
-  }
-
   private rejectionReason(order: OrderPlacedEvent, total: number): string | undefined {
     if (this.cancelled.has(order.orderId)) {
       return 'order was cancelled before it was processed';

@@ -17,7 +17,7 @@ export class ProducerEnv extends SecurityEnv {
   @Max(10_485_760)
   BODY_LIMIT_BYTES = 102_400;
 
-  /** How long an Idempotency-Key keeps returning the same order. */
+  /** How long an Idempotency-Key keeps returning the same order, and `GET /orders/:id` knows one. */
   @ToNumber()
   @IsInt()
   @Min(1_000)

@@ -85,6 +85,8 @@ export class OrdersController {
   ): Promise<OrderAcceptedDto> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
         message: 'Validation failed',
         errors: [{ field: 'Idempotency-Key', errors: ['must be 1-255 visible ASCII characters'] }],
       });
@@ -139,7 +141,7 @@ export class OrdersController {
     @Param('orderId', new ParseUUIDPipe()) orderId: string,
     @Body() body: CancelOrderDto = {},
   ): Promise<{ orderId: string }> {
-    await this.orders.cancel(orderId, body ?? {});
+    await this.orders.cancel(orderId, body);
     return { orderId };
   }
 }

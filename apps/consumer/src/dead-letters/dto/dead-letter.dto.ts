@@ -5,7 +5,7 @@ export interface DeadLetterError {
   code: string | null;
 }
 
-/** One dead-lettered message in a listing: enough to see what failed and why, without the body. */
+/** One dead-lettered message in a listing: enough to see what failed and why, with a body preview. */
 export interface DeadLetterSummary {
   /** The AMQP messageId; null when the publisher set none (then only bulk replay and purge reach it). */
   messageId: string | null;
