@@ -4,7 +4,7 @@ export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Everything a bench run can be tuned with, read once from the environment. */
 export interface BenchSettings {
-  /** BENCH_QUICK=1: a smoke run of a minute or two with small counts and short durations. */
+  /** BENCH_QUICK=1: a smoke run of about 2.5 minutes with small counts and short durations. */
   quick: boolean;
   /** The first URL of RABBITMQ_URL (default: the local broker). */
   brokerUrl: string;
