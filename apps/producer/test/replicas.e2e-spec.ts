@@ -34,11 +34,7 @@ describe('Producer replicas sharing Redis', () => {
     expect([first.status, second.status, third.status]).toEqual([202, 202, 202]);
     expect(new Set([first.body.orderId, second.body.orderId, third.body.orderId]).size).toBe(1);
     expect(conflicting.status).toBe(422);
-    const marker = await system.post('/orders', anOrder(), {}, other.url);
-    await probe.waitForMessage<OrderPlacedEvent>(
-      EventPatterns.OrderPlaced,
-      (e) => e.orderId === marker.body.orderId,
-    );
+    await system.placeMarkerOrder(probe, other.url);
     expect(
       probe
         .payloads<OrderPlacedEvent>(EventPatterns.OrderPlaced)

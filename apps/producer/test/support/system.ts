@@ -1,7 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import type { ConsumeListener, RabbitServer } from '@app/messaging';
-import { deleteTopology, isolatedBrokerEnv, uniqueName, withEnv } from '@app/testing';
+import {
+  deleteTopology,
+  isolatedBrokerEnv,
+  uniqueName,
+  withEnv,
+  type EventProbe,
+} from '@app/testing';
 import { createConsumerApp, startConsumerApp } from '@apps/consumer';
 import { createProducerApp, startProducerApp } from '@apps/producer';
 
@@ -78,6 +85,19 @@ export class TestSystem {
       const { port } = app.getHttpServer().address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, app };
     });
+  }
+
+  /**
+   * Places a valid order and waits until the probe saw its order.placed. A producer publishes on
+   * one channel, in order, so once this marker arrived, whatever an earlier request to the same
+   * producer published has arrived too: the way to check that something was *not* published.
+   */
+  async placeMarkerOrder(probe: EventProbe, baseUrl = this.producerUrl): Promise<void> {
+    const { body } = await this.post('/orders', anOrder(), {}, baseUrl);
+    await probe.waitForMessage<OrderPlacedEvent>(
+      EventPatterns.OrderPlaced,
+      (e) => e.orderId === body.orderId,
+    );
   }
 
   /** POSTs JSON to the producer and returns the status, headers and parsed body. */
