@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxy, ClientsModule, Transport } from '@nestjs/microservices';
+import { runService } from './raw-service';
 
 const env = process.env;
 const url = (env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0];
@@ -68,21 +69,13 @@ class OrdersController {
 })
 class AppModule {}
 
-async function main(): Promise<void> {
+async function main(): Promise<() => Promise<unknown>> {
   const app = await NestFactory.create(AppModule, { logger: false });
   // Connect before taking requests (Nest would otherwise connect on the first emit()).
   await app.get<ClientProxy>(ORDERS_CLIENT).connect();
   await app.listen(port, '127.0.0.1');
 
-  const stop = () => {
-    void app.close().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('disconnect', stop);
-  process.send?.({ ready: true });
+  return () => app.close();
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runService(main);

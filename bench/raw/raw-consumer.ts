@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { connectRaw, RawPublisher } from './raw-amqp';
+import { runService } from './raw-service';
 
 interface Item {
   quantity: number;
@@ -35,7 +36,7 @@ function safely(operation: () => void): void {
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<() => Promise<unknown>> {
   const connection = await connectRaw(url, 'raw-consumer');
   const channel = await connection.createChannel();
   const publisher = await RawPublisher.create(connection);
@@ -107,16 +108,7 @@ async function main(): Promise<void> {
   await channel.consume(queue, onEvent, { noAck: false });
   await channel.consume(requests, onRequest, { noAck: false });
 
-  const stop = () => {
-    void connection.close().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  // The bench is gone (even SIGKILLed): do not linger.
-  process.once('disconnect', stop);
-  process.send?.({ ready: true });
+  return () => connection.close();
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runService(main);

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connectRaw, RawPublisher, RawRpcClient } from './raw-amqp';
+import { runService } from './raw-service';
 
 const env = process.env;
 const url = (env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0];
@@ -35,7 +36,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<() => Promise<unknown>> {
   const connection = await connectRaw(url, 'raw-http');
   const publisher = await RawPublisher.create(connection);
   const rpc = await RawRpcClient.create(connection);
@@ -96,17 +97,11 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 
-  const stop = () => {
+  return () => {
     server.close();
     server.closeAllConnections();
-    void connection.close().finally(() => process.exit(0));
+    return connection.close();
   };
-  process.once('SIGTERM', stop);
-  process.once('disconnect', stop);
-  process.send?.({ ready: true });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runService(main);
