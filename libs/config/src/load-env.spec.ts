@@ -1,7 +1,7 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { InvalidEnvironmentError, loadEnv } from './load-env';
 import { ToList, ToNumber } from './env-transforms';
-import { redactUrl } from './redact-url';
+import { messageWithoutPassword, redactUrl } from './redact-url';
 
 class SampleEnv {
   @ToNumber()
@@ -49,5 +49,14 @@ describe(redactUrl.name, () => {
 
   it('never throws on garbage', () => {
     expect(redactUrl('not a url')).toBe('<unparseable url>');
+  });
+});
+
+describe(messageWithoutPassword.name, () => {
+  it('blanks the password, as written and percent-decoded, wherever a message echoes it', () => {
+    const url = 'amqp://user:p%40ss@host:5672';
+    const error = new Error('failed for amqp://user:p%40ss@host and p@ss');
+
+    expect(messageWithoutPassword(error, url)).toBe('failed for amqp://user:***@host and ***');
   });
 });

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
-import { redactUrl } from '@app/config';
+import { messageWithoutPassword, redactUrl } from '@app/config';
 import {
   BrokerUnavailableError,
   PublishRejectedError,
@@ -80,7 +80,8 @@ export class ManagedChannel {
     });
     this.manager.on('connectFailed', ({ err, url }) => {
       this.options.logger.warn?.(
-        `${connectionName}: cannot connect to ${redactUrl(urlString(url))} (${err?.message})`,
+        `${connectionName}: cannot connect to ${redactUrl(urlString(url))} ` +
+          `(${messageWithoutPassword(err, urlString(url))})`,
       );
     });
     this.manager.on('blocked', ({ reason }) => {

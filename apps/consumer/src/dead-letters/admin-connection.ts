@@ -1,6 +1,6 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { redactUrl } from '@app/config';
+import { messageWithoutPassword, redactUrl } from '@app/config';
 import type { MessagingConfig } from '@app/messaging';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -48,24 +48,8 @@ async function connectToAnyNode(config: MessagingConfig): Promise<ChannelModel> 
       );
       return connection;
     } catch (error) {
-      logger.warn(`Cannot connect to ${redactUrl(url)} (${withoutPassword(error, url)})`);
+      logger.warn(`Cannot connect to ${redactUrl(url)} (${messageWithoutPassword(error, url)})`);
     }
   }
   throw new ServiceUnavailableException('RabbitMQ is unavailable; try again later');
-}
-
-/** The error's message, with the URL's password blanked should a library ever echo it. */
-function withoutPassword(error: unknown, url: string): string {
-  let message = error instanceof Error ? error.message : String(error);
-  const encoded = URL.canParse(url) ? new URL(url).password : '';
-  const forms = [encoded];
-  try {
-    forms.push(decodeURIComponent(encoded));
-  } catch {
-    // Not valid percent-encoding: only the form as written can appear.
-  }
-  for (const password of forms.filter((form) => form !== '')) {
-    message = message.split(password).join('***');
-  }
-  return message;
 }
