@@ -47,13 +47,8 @@ describe('Consumer process crash', () => {
   let consumer: ServiceProcess;
   let probe: EventProbe;
 
-  beforeAll(async () => {
-    consumer = new ServiceProcess(
-      'consumer',
-      { ...env, CONSUMER_PORT: String(await freePort()) },
-      0,
-    );
-  }, 120_000);
+  // A build of the consumer (when its sources changed) gets this hook's timeout, not the test's.
+  beforeAll(() => ServiceProcess.ensureBuilt('consumer'), 120_000);
 
   afterAll(async () => {
     await consumer?.stop('SIGKILL');

@@ -28,6 +28,11 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
     readonly port: number,
   ) {
+    ServiceProcess.ensureBuilt(app);
+  }
+
+  /** Builds the app when its sources are newer than its build; a test can do it in a slow hook. */
+  static ensureBuilt(app: 'producer' | 'consumer'): void {
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-if-stale.mjs'), app], {
       cwd: ROOT,
       stdio: 'pipe',
