@@ -11,7 +11,8 @@ import { RabbitServer } from './rabbitmq.server';
 
 /**
  * Liveness and readiness for orchestrators (Terminus format): live while the process runs; ready
- * while the broker connection is up and, in a consuming service, its consumers are subscribed.
+ * while the broker connection is up and, in a consuming service, its consumers are subscribed and
+ * not paused (the consumer's `reason` says why not: a dependency away, a consumer cancelled, …).
  */
 @Controller('health')
 export class HealthController {
@@ -34,13 +35,19 @@ export class HealthController {
     const checks = [() => this.indicator('broker', this.client.isConnected())];
     const server = this.server;
     if (server) {
-      checks.push(() => this.indicator('consumer', server.isConsuming()));
+      checks.push(() => {
+        const { consuming, reason } = server.consumerStatus();
+        return this.indicator('consumer', consuming, reason);
+      });
     }
     return this.health.check(checks);
   }
 
-  private indicator(key: string, up: boolean): HealthIndicatorResult {
+  private indicator(key: string, up: boolean, reason?: string): HealthIndicatorResult {
     const session = this.indicators.check(key);
-    return up ? session.up() : session.down();
+    if (up) {
+      return session.up();
+    }
+    return reason ? session.down({ reason }) : session.down();
   }
 }

@@ -1,5 +1,9 @@
 export * from './bounded-ttl-cache';
 export * from './correlation-id.interceptor';
+export * from './delivery-headers';
+export * from './dependency-gate';
+export * from './failure-copy';
+export * from './field-table';
 export * from './fast-validation.pipe';
 export * from './health.controller';
 export * from './managed-channel';
@@ -19,6 +23,7 @@ export * from './queue-topology';
 export * from './rabbitmq.client';
 export * from './rabbitmq.microservice';
 export * from './rabbitmq.server';
+export * from './redis-connection';
 export * from './redis-processed-message-store';
 export * from './retry-policy';
 export * from './rpc-error-passthrough.filter';

@@ -2,8 +2,10 @@ import type { LoggerService } from '@nestjs/common';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { messageWithoutPassword, redactUrl } from '@app/config';
+import { MessageHeaders } from './message-headers';
 import {
   BrokerUnavailableError,
+  MessageEncodingError,
   PublishRejectedError,
   TopologyMismatchError,
   UnroutableMessageError,
@@ -98,16 +100,36 @@ export class ManagedChannel {
     this.listeners.add(listener);
   }
 
-  /** Resolves with the open channel, waiting at most `timeoutMs` for one. */
-  async waitForChannel(timeoutMs: number): Promise<ConfirmChannel> {
-    if (this.channel) {
+  /**
+   * Resolves with the open channel, waiting at most `timeoutMs` for one; with `notThis`, for one
+   * other than a channel that just failed (it may still look open for a moment).
+   */
+  async waitForChannel(timeoutMs: number, notThis?: ConfirmChannel): Promise<ConfirmChannel> {
+    if (this.channel && this.channel !== notThis) {
       return this.channel;
     }
     if (timeoutMs <= 0 || this.closing || this.waiters.size >= this.options.maxWaiters) {
       throw new BrokerUnavailableError(Math.max(0, timeoutMs));
     }
     this.start();
-    await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.nextReady(deadline - Date.now(), timeoutMs);
+      if (this.channel && this.channel !== notThis) {
+        return this.channel;
+      }
+      if (this.closing || Date.now() >= deadline) {
+        throw new BrokerUnavailableError(timeoutMs);
+      }
+    }
+  }
+
+  /** Waits (a timer, never a busy loop) until a channel is set up, or rejects at the deadline. */
+  private nextReady(remainingMs: number, timeoutMs: number): Promise<void> {
+    if (remainingMs <= 0) {
+      return Promise.reject(new BrokerUnavailableError(timeoutMs));
+    }
+    return new Promise<void>((resolve, reject) => {
       const wake = () => {
         clearTimeout(timer);
         this.waiters.delete(wake);
@@ -116,30 +138,34 @@ export class ManagedChannel {
       const timer = setTimeout(() => {
         this.waiters.delete(wake);
         reject(new BrokerUnavailableError(timeoutMs));
-      }, timeoutMs);
+      }, remainingMs);
       this.waiters.add(wake);
     });
-    if (!this.channel) {
-      throw new BrokerUnavailableError(timeoutMs);
-    }
-    return this.channel;
   }
 
   /**
    * Publishes with `mandatory` and waits for the broker's confirm. Resolves only when the broker has
    * the message in at least one queue; if the channel drops first, publishes again on the next one
-   * (same messageId, so consumers can de-duplicate) until `timeoutMs` is spent.
+   * (same messageId, so consumers can de-duplicate) until `timeoutMs` is spent. A message amqplib
+   * cannot encode fails at once with MessageEncodingError: no channel would ever take it.
    */
   async publish(
     exchange: string,
     routingKey: string,
     content: Buffer,
-    options: Options.Publish & { messageId: string },
+    options: PublishProperties,
     timeoutMs: number,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let failed: ConfirmChannel | undefined;
     for (;;) {
-      const channel = await this.waitForChannel(deadline - Date.now());
+      if (Date.now() >= deadline || this.closing) {
+        throw new BrokerUnavailableError(timeoutMs);
+      }
+      // After a failure, only a new channel can do better: wait for it rather than spin.
+      const channel = await this.waitForChannel(deadline - Date.now(), failed).catch(() => {
+        throw new BrokerUnavailableError(timeoutMs);
+      });
       try {
         await this.publishOn(channel, exchange, routingKey, content, options);
         return;
@@ -147,9 +173,7 @@ export class ManagedChannel {
         if (!(error instanceof ChannelClosedError)) {
           throw error;
         }
-        if (Date.now() >= deadline || this.closing) {
-          throw new BrokerUnavailableError(timeoutMs);
-        }
+        failed = channel;
       }
     }
   }
@@ -172,8 +196,9 @@ export class ManagedChannel {
     exchange: string,
     routingKey: string,
     content: Buffer,
-    options: Options.Publish & { messageId: string },
+    options: PublishProperties,
   ): Promise<void> {
+    const key = returnKeyOf(options);
     return new Promise((resolve, reject) => {
       try {
         channel.publish(
@@ -182,7 +207,7 @@ export class ManagedChannel {
           content,
           { ...options, mandatory: true },
           (err: Error | null) => {
-            const wasReturned = this.returned.delete(options.messageId);
+            const wasReturned = key !== undefined && this.returned.delete(key);
             if (err) {
               reject(
                 err.message === 'message nacked'
@@ -197,7 +222,14 @@ export class ManagedChannel {
           },
         );
       } catch (error) {
-        reject(new ChannelClosedError(error instanceof Error ? error.message : String(error)));
+        // amqplib encodes the whole frame before writing any of it, and registers the confirm
+        // callback only after: a throw leaves the channel and its confirm bookkeeping untouched.
+        const message = error instanceof Error ? error.message : String(error);
+        reject(
+          error instanceof Error && error.name === 'IllegalOperationError'
+            ? new ChannelClosedError(message)
+            : new MessageEncodingError(routingKey, message),
+        );
       }
     });
   }
@@ -220,9 +252,10 @@ export class ManagedChannel {
       opened.on('error', (error: Error) => {
         logger.error?.(`${connectionName}: channel error (${error.message})`);
       });
-      opened.on('return', (message: { properties: { messageId?: unknown } }) => {
-        if (typeof message.properties.messageId === 'string') {
-          this.returned.add(message.properties.messageId);
+      opened.on('return', (message: { properties: PublishProperties }) => {
+        const key = returnKeyOf(message.properties);
+        if (key !== undefined) {
+          this.returned.add(key);
         }
       });
       opened.on('close', () => this.onChannelClosed(opened, connection));
@@ -279,6 +312,23 @@ export class ManagedChannel {
       listener(state, error);
     }
   }
+}
+
+/** What a published message is told apart by: its messageId, or the id this layer assigned to it. */
+export type PublishProperties = Options.Publish & { messageId?: string };
+
+/**
+ * Matches a `basic.return` to its publish (the broker sends it before the confirm): by messageId,
+ * else by the id assigned to a copy of a message that had none.
+ */
+function returnKeyOf(properties: PublishProperties): string | undefined {
+  if (typeof properties.messageId === 'string' && properties.messageId !== '') {
+    return properties.messageId;
+  }
+  const assigned = (properties.headers as Record<string, unknown> | undefined)?.[
+    MessageHeaders.AssignedMessageId
+  ];
+  return typeof assigned === 'string' ? assigned : undefined;
 }
 
 /** Recognises the broker's PRECONDITION_FAILED for a queue declared with other arguments. */

@@ -77,6 +77,45 @@ export class RemoteHandlerError extends MessagingError {
   }
 }
 
+/**
+ * amqplib could not encode a publish (a header value it cannot write, a table too large for its
+ * buffer): nothing was sent, and sending the same message again can never work.
+ */
+export class MessageEncodingError extends MessagingError {
+  override readonly name = 'MessageEncodingError';
+  /** Permanent: a handler that throws it is dead-lettered, not retried. */
+  readonly retryable = false;
+  readonly code = 'MESSAGE_ENCODING';
+
+  constructor(
+    readonly routingKey: string,
+    reason: string,
+  ) {
+    super(`The message for routing key "${routingKey}" cannot be encoded: ${reason}`);
+  }
+}
+
+/**
+ * Something a handler needs besides its message (the de-duplication store, the broker connection
+ * its follow-up messages go out on, a database) is unreachable. Not the message's fault: the
+ * consumer pauses and tries the delivery again when the dependency is back, without using up
+ * one of the message's attempts.
+ */
+export class DependencyUnavailableError extends MessagingError {
+  override readonly name = 'DependencyUnavailableError';
+
+  constructor(
+    readonly dependency: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${dependency} is unavailable` +
+        (options?.cause instanceof Error ? ` (${options.cause.message})` : ''),
+      options,
+    );
+  }
+}
+
 /** Declaring a queue failed because it exists with other arguments; says what differs and how to fix it. */
 export class TopologyMismatchError extends MessagingError {
   override readonly name = 'TopologyMismatchError';
@@ -110,6 +149,12 @@ export class NonRetryableError extends Error {
 export class MalformedMessageError extends NonRetryableError {
   override name = 'MalformedMessageError';
   override readonly code = 'MALFORMED_MESSAGE';
+}
+
+/** A header the messaging layer reads (its own, or the broker's dead-lettering ones) is malformed. */
+export class MalformedHeaderError extends NonRetryableError {
+  override name = 'MalformedHeaderError';
+  override readonly code = 'MALFORMED_HEADER';
 }
 
 /** No handler is registered for the message's pattern in this service. */
@@ -152,6 +197,18 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     const own = error.constraints ? [{ field, errors: Object.values(error.constraints) }] : [];
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
+}
+
+/**
+ * The dependency a failure is about, when it is an infrastructure failure rather than the message's
+ * or the handler's: then the delivery waits for the dependency instead of using up an attempt.
+ */
+export function unavailableDependency(error: unknown): string | undefined {
+  if (error instanceof DependencyUnavailableError) {
+    return error.dependency;
+  }
+  // A follow-up publish that found no broker connection in time.
+  return error instanceof BrokerUnavailableError ? 'RabbitMQ (publishing)' : undefined;
 }
 
 /** Whether retrying could help: anything not explicitly marked permanent is treated as transient. */

@@ -31,7 +31,7 @@ export class MessagingMetrics {
 
   readonly consumed = new Counter({
     name: 'messaging_consumed_total',
-    help: 'Deliveries handled, by pattern and outcome (acked, retried, dead-lettered, duplicate, replied)',
+    help: 'Deliveries handled, by pattern and outcome (acked, retried, dead-lettered, duplicate, replied, requeued)',
     labelNames: ['pattern', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -62,6 +62,12 @@ export class MessagingMetrics {
   readonly inFlight = new Gauge({
     name: 'messaging_in_flight_handlers',
     help: 'Handlers running right now',
+    registers: [this.registry],
+  });
+
+  readonly consumerPaused = new Gauge({
+    name: 'messaging_consumer_paused',
+    help: '1 while consumption is paused because a dependency of the handlers is unavailable',
     registers: [this.registry],
   });
 

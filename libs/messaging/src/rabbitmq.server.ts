@@ -5,23 +5,34 @@ import {
   Server,
   type MessageHandler,
 } from '@nestjs/microservices';
-import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
+import { deathHeadersProblem, readAttempt } from './delivery-headers';
+import { DependencyGate } from './dependency-gate';
+import { copyProperties, decideFailure, failureHeaders } from './failure-copy';
+import {
+  ManagedChannel,
+  type ManagedChannelOptions,
+  type PublishProperties,
+} from './managed-channel';
 import { MessageContext } from './message-context';
 import { JSON_CONTENT_TYPE, MessageHeaders } from './message-headers';
+import { MessageTurns, type Settlement } from './message-turns';
 import {
-  isRetryable,
+  DependencyUnavailableError,
+  MalformedHeaderError,
   MalformedMessageError,
+  MessageEncodingError,
   NoHandlerError,
   serializeError,
+  unavailableDependency,
 } from './messaging.errors';
 import type { MessagingMetrics } from './messaging.metrics';
 import type { ProcessedMessageStore } from './processed-message-store';
 import { declareTopology, queueNames, type TopologyOptions } from './queue-topology';
-import { retryDelayMs } from './retry-policy';
+import { retryDelays } from './retry-policy';
 
 /** Settings of the consuming side; see MessagingConfig for their environment variables and defaults. */
 export interface RabbitServerOptions
@@ -36,8 +47,13 @@ export interface RabbitServerOptions
   metrics?: MessagingMetrics;
 }
 
-/** What happened to one delivery; reported to listeners (logs, metrics, tests). */
-export type ConsumeOutcome = 'acked' | 'retried' | 'dead-lettered' | 'duplicate' | 'replied';
+/**
+ * What happened to one delivery; reported to listeners (logs, metrics, tests). `requeued`: it could
+ * not be settled (its channel closed, or the service is shutting down) and the broker delivers it
+ * again.
+ */
+export type ConsumeOutcome =
+  'acked' | 'retried' | 'dead-lettered' | 'duplicate' | 'replied' | 'requeued';
 
 /** Observes every delivery's outcome. */
 export type ConsumeListener = (event: {
@@ -48,15 +64,41 @@ export type ConsumeListener = (event: {
   error?: unknown;
 }) => void;
 
+/** Whether the service takes deliveries right now, and if not, why: the readiness signal. */
+export interface ConsumerStatus {
+  consuming: boolean;
+  reason?: string;
+}
+
 interface Packet {
   pattern: string;
   data: unknown;
 }
 
+type ConsumerKind = 'event' | 'request';
+
+/** The next thing to do for a delivery; the steps that wait for a dependency repeat only themselves. */
+type Step =
+  | { kind: 'handle' }
+  | { kind: 'record' }
+  | {
+      kind: 'move';
+      target: string;
+      properties: PublishProperties;
+      outcome: 'retried' | 'dead-lettered';
+      error: unknown;
+    };
+
+/** How long the pause after a dependency failure starts and how long it grows to. */
+const DEPENDENCY_BACKOFF = { initialMs: 500, maxMs: 15_000 };
+/** Re-subscribing after the broker cancelled a consumer: first wait and longest wait. */
+const RESUBSCRIBE_BACKOFF = { initialMs: 500, maxMs: 30_000 };
+
 /**
  * A Nest transport strategy for RabbitMQ that keeps `@EventPattern` / `@MessagePattern` handlers but
  * acks only after a handler finished, retries transient failures through delay queues, dead-letters
- * permanent ones with the reason, skips messages it already processed, and drains on shutdown.
+ * permanent ones with the reason, skips messages it already processed, pauses while a dependency
+ * is away, re-subscribes when the broker cancels it, and drains on shutdown.
  */
 export class RabbitServer extends Server implements CustomTransportStrategy {
   /** Makes Nest hand event-handler errors back to us instead of only logging them. */
@@ -65,16 +107,22 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   private readonly channel: ManagedChannel;
   private readonly names: ReturnType<typeof queueNames>;
+  private readonly retryQueues: Set<string>;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly inFlightIds = new Set<string>();
+  private readonly turns = new MessageTurns();
+  private readonly gate: DependencyGate;
   private readonly consumeListeners = new Set<ConsumeListener>();
-  private consumerTags: string[] = [];
+  /** Consumer tags by kind, on {@link consumerChannel}. */
+  private readonly consumers = new Map<ConsumerKind, string>();
   private consumerChannel?: ConfirmChannel;
+  /** Why a consumer the broker cancelled is not back yet. */
+  private cancelled?: { kind: ConsumerKind; since: Date; attempt: number; timer?: NodeJS.Timeout };
   private draining = false;
 
   constructor(private readonly options: RabbitServerOptions) {
     super();
     this.names = queueNames(options.queue);
+    this.retryQueues = new Set(retryDelays(options.retry).map((ms) => this.names.retry(ms)));
     this.channel = new ManagedChannel({
       ...options,
       connectionName: `${options.connectionName} (consumer)`,
@@ -82,10 +130,20 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       logger: this.logger,
       setup: (channel) => this.setup(channel),
     });
+    this.gate = new DependencyGate(
+      {
+        pause: (dependency) => this.pause(dependency),
+        resume: () => this.resume(),
+      },
+      DEPENDENCY_BACKOFF,
+    );
     this.channel.onStateChange((state) => {
       if (state === 'lost') {
-        this.consumerTags = [];
+        this.consumers.clear();
         this.consumerChannel = undefined;
+        this.stopResubscribing();
+        // Held deliveries went back to the queue with the channel: let their waits end.
+        this.gate.releaseAll();
       }
       options.metrics?.connectionUp.set({ role: 'consumer' }, state === 'ready' ? 1 : 0);
     });
@@ -112,11 +170,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   /** Stops taking deliveries, lets in-flight handlers finish (bounded), then closes the connection. */
   async close(): Promise<void> {
     this.draining = true;
-    const channel = this.consumerChannel;
-    if (channel) {
-      await Promise.all(this.consumerTags.map((tag) => channel.cancel(tag).catch(() => undefined)));
-    }
-    this.consumerTags = [];
+    this.stopResubscribing();
+    await this.cancelConsumers();
+    // Deliveries waiting for a dependency give up now; closing the channel returns them.
+    this.gate.stop();
     if (this.inFlight.size > 0) {
       this.logger.log(`Draining ${this.inFlight.size} in-flight message(s)`);
       const finished = await Promise.race([
@@ -137,7 +194,39 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   /** True while the service's consumers are subscribed: the readiness signal. */
   isConsuming(): boolean {
-    return this.channel.isReady() && this.consumerTags.length > 0 && !this.draining;
+    return this.consumerStatus().consuming;
+  }
+
+  /** Readiness with its reason: connected, subscribed, not paused for a dependency, not draining. */
+  consumerStatus(): ConsumerStatus {
+    if (this.draining) {
+      return { consuming: false, reason: 'shutting down' };
+    }
+    if (!this.channel.isReady()) {
+      return { consuming: false, reason: 'not connected to RabbitMQ' };
+    }
+    const outage = this.gate.outage();
+    if (outage) {
+      return {
+        consuming: false,
+        reason:
+          `paused since ${outage.since.toISOString()}: ${outage.dependency} is unavailable ` +
+          `(${outage.waiting} message(s) waiting for it)`,
+      };
+    }
+    if (this.cancelled) {
+      return {
+        consuming: false,
+        reason:
+          `the broker cancelled the ${this.cancelled.kind} consumer at ` +
+          `${this.cancelled.since.toISOString()} (queue deleted or its node lost); ` +
+          `re-subscribing, attempt ${this.cancelled.attempt}`,
+      };
+    }
+    const missing = this.expectedConsumers().filter((kind) => !this.consumers.has(kind));
+    return missing.length === 0
+      ? { consuming: true }
+      : { consuming: false, reason: `not subscribed yet (${missing.join(', ')})` };
   }
 
   /** Registers a listener for delivery outcomes. */
@@ -153,34 +242,81 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     return this.channel as T;
   }
 
-  private async setup(channel: ConfirmChannel): Promise<void> {
+  private patternsByKind(): { events: string[]; requests: string[] } {
     const events: string[] = [];
     const requests: string[] = [];
     for (const [pattern, handler] of this.messageHandlers) {
       (handler.isEventHandler ? events : requests).push(pattern);
     }
-    await declareTopology(channel, this.options, { events, requests });
-    await channel.prefetch(this.options.prefetch);
-    if (this.draining) {
-      return;
-    }
-    const tags: string[] = [];
-    const work = await channel.consume(this.names.work, (msg) => this.track(channel, msg, 'event'));
-    tags.push(work.consumerTag);
-    if (requests.length > 0) {
-      const rpc = await channel.consume(this.names.requests, (msg) =>
-        this.track(channel, msg, 'request'),
-      );
-      tags.push(rpc.consumerTag);
-    }
-    this.consumerChannel = channel;
-    this.consumerTags = tags;
+    return { events, requests };
   }
 
-  private track(channel: ConfirmChannel, msg: ConsumeMessage | null, kind: 'event' | 'request') {
+  private expectedConsumers(): ConsumerKind[] {
+    return this.patternsByKind().requests.length > 0 ? ['event', 'request'] : ['event'];
+  }
+
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    await declareTopology(channel, this.options, this.patternsByKind());
+    await channel.prefetch(this.options.prefetch);
+    this.consumerChannel = channel;
+    this.consumers.clear();
+    if (this.draining || this.gate.outage()) {
+      // While a dependency is away the gate resumes consumption when it is time to probe again.
+      return;
+    }
+    await this.subscribe(channel);
+  }
+
+  /** Starts the consumers that are not running on `channel`. */
+  private async subscribe(channel: ConfirmChannel): Promise<void> {
+    for (const kind of this.expectedConsumers()) {
+      if (this.consumers.has(kind)) {
+        continue;
+      }
+      const queue = kind === 'event' ? this.names.work : this.names.requests;
+      const { consumerTag } = await channel.consume(queue, (msg) => this.track(channel, msg, kind));
+      if (channel === this.consumerChannel) {
+        this.consumers.set(kind, consumerTag);
+      }
+    }
+  }
+
+  private async cancelConsumers(): Promise<void> {
+    const channel = this.consumerChannel;
+    const tags = [...this.consumers.values()];
+    this.consumers.clear();
+    if (channel) {
+      await Promise.all(tags.map((tag) => channel.cancel(tag).catch(() => undefined)));
+    }
+  }
+
+  /** The gate's hook: a dependency is away, so stop taking deliveries (the held ones stay ours). */
+  private pause(dependency: string): void {
+    this.logger.warn(
+      `Pausing consumption: ${dependency} is unavailable; messages wait for it instead of using up ` +
+        'their attempts',
+    );
+    this.options.metrics?.consumerPaused.set(1);
+    void this.cancelConsumers();
+  }
+
+  /** The gate's hook: the dependency is back (or it is time to probe with a new delivery). */
+  private resume(): void {
+    this.options.metrics?.consumerPaused.set(0);
+    const channel = this.consumerChannel;
+    if (!channel || this.draining) {
+      return;
+    }
+    this.logger.log('Resuming consumption');
+    this.subscribe(channel).catch((error: unknown) => {
+      // The channel closed meanwhile; its reopening subscribes again.
+      this.logger.warn(`Could not resume consuming: ${String(error)}`);
+    });
+  }
+
+  private track(channel: ConfirmChannel, msg: ConsumeMessage | null, kind: ConsumerKind): void {
     if (!msg) {
-      this.logger.error('The broker cancelled our consumer (was the queue deleted?)');
-      this.consumerTags = [];
+      this.onCancelledByBroker(channel, kind);
       return;
     }
     if (this.draining) {
@@ -201,46 +337,251 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     this.options.metrics?.inFlight.inc();
   }
 
+  /**
+   * The broker cancels a consumer when its queue is deleted or the queue's node is lost. Readiness
+   * goes down at once; the topology is declared again and the consumer re-subscribed, with back-off,
+   * until it works or the channel closes (whose reopening does the same).
+   */
+  private onCancelledByBroker(channel: ConfirmChannel, kind: ConsumerKind): void {
+    if (channel !== this.consumerChannel) {
+      return;
+    }
+    this.consumers.delete(kind);
+    if (this.draining) {
+      return;
+    }
+    this.logger.error(
+      `The broker cancelled the ${kind} consumer (was the queue deleted, or its node lost?); ` +
+        're-declaring the topology and re-subscribing',
+    );
+    if (!this.cancelled) {
+      this.cancelled = { kind, since: new Date(), attempt: 0 };
+      this.scheduleResubscribe(channel);
+    }
+  }
+
+  private scheduleResubscribe(channel: ConfirmChannel): void {
+    const cancelled = this.cancelled;
+    if (!cancelled) {
+      return;
+    }
+    const waitMs = Math.min(
+      RESUBSCRIBE_BACKOFF.initialMs * 2 ** cancelled.attempt,
+      RESUBSCRIBE_BACKOFF.maxMs,
+    );
+    cancelled.timer = setTimeout(() => void this.resubscribe(channel), waitMs);
+    cancelled.timer.unref();
+  }
+
+  private async resubscribe(channel: ConfirmChannel): Promise<void> {
+    const cancelled = this.cancelled;
+    if (!cancelled || channel !== this.consumerChannel || this.draining) {
+      return;
+    }
+    cancelled.attempt += 1;
+    try {
+      await declareTopology(channel, this.options, this.patternsByKind());
+      if (!this.gate.outage()) {
+        await this.subscribe(channel);
+      }
+      this.logger.log(`Re-subscribed after the broker cancelled the ${cancelled.kind} consumer`);
+      this.cancelled = undefined;
+    } catch (error) {
+      this.logger.warn(
+        `Re-subscribing failed (attempt ${cancelled.attempt}): ${error instanceof Error ? error.message : String(error)}`,
+      );
+      this.scheduleResubscribe(channel);
+    }
+  }
+
+  private stopResubscribing(): void {
+    clearTimeout(this.cancelled?.timer);
+    this.cancelled = undefined;
+  }
+
+  /** Whether `channel` still carries this service's deliveries, so holding one of them makes sense. */
+  private holds(channel: ConfirmChannel): boolean {
+    return channel === this.consumerChannel && !this.draining;
+  }
+
   private async consumeEvent(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
+    const messageId = nonEmptyString(msg.properties.messageId);
+    const turn = messageId ? await this.turns.take(messageId) : undefined;
+    let settlement: Settlement = 'unsettled';
+    try {
+      settlement = await this.settleEvent(channel, msg, messageId, turn?.previous);
+    } finally {
+      turn?.end(settlement);
+    }
+  }
+
+  /**
+   * Takes one delivery to its end: acked after its handler, a copy confirmed in a delay or the
+   * dead-letter queue, or — only when its channel is gone — left to the broker to deliver again.
+   * A step that fails because a dependency is away waits for it and is repeated; it never turns
+   * into a retry or a dead letter.
+   */
+  private async settleEvent(
+    channel: ConfirmChannel,
+    msg: ConsumeMessage,
+    messageId: string | undefined,
+    previous: Settlement | undefined,
+  ): Promise<Settlement> {
     const started = performance.now();
-    const { messageId } = msg.properties as { messageId?: string };
-    let pattern = msg.fields.routingKey;
+    const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+    let pattern = originalRoutingKey(msg);
     const report = (outcome: ConsumeOutcome, error?: unknown) =>
       this.report({ pattern, outcome, messageId, durationMs: performance.now() - started, error });
 
-    if (messageId && this.inFlightIds.has(messageId)) {
+    if (previous === 'settled') {
+      // An earlier delivery of this message (whose channel closed) already settled it.
       safely(() => channel.ack(msg));
       report('duplicate');
-      return;
+      return 'settled';
     }
-    if (messageId) {
-      this.inFlightIds.add(messageId);
-    }
-    try {
-      // A store failure (e.g. Redis away) is transient: the message is retried like a handler error.
-      if (messageId && (await this.options.processedStore.has(messageId))) {
+    let step: Step = { kind: 'handle' };
+    let attempt = 1;
+    let encodingFallback = false;
+    for (;;) {
+      try {
+        if (step.kind === 'handle') {
+          if (messageId && (await this.isProcessed(messageId))) {
+            safely(() => channel.ack(msg));
+            this.gate.recovered();
+            report('duplicate');
+            return 'settled';
+          }
+          const reading = readAttempt(headers, (queue) => this.retryQueues.has(queue));
+          const deathProblem = deathHeadersProblem(headers);
+          if ('problem' in reading || deathProblem) {
+            step = this.moveStep(
+              msg,
+              new MalformedHeaderError('problem' in reading ? reading.problem : deathProblem),
+              1,
+              deathProblem !== undefined,
+            );
+            continue;
+          }
+          attempt = reading.attempt;
+          const packet = this.parse(msg);
+          pattern = packet.pattern;
+          const handler = this.handlerFor(packet.pattern);
+          if (!handler?.isEventHandler) {
+            throw new NoHandlerError(packet.pattern);
+          }
+          await this.invoke(handler, packet, msg, channel);
+          step = { kind: 'record' };
+        }
+        if (step.kind === 'record') {
+          if (messageId) {
+            await this.markProcessed(messageId);
+          }
+          safely(() => channel.ack(msg));
+          this.gate.recovered();
+          report('acked');
+          return 'settled';
+        }
+        await this.channel.publish(
+          '',
+          step.target,
+          msg.content,
+          step.properties,
+          this.options.publishTimeoutMs,
+        );
         safely(() => channel.ack(msg));
-        report('duplicate');
-        return;
+        this.gate.recovered();
+        this.logMove(step, pattern);
+        report(step.outcome, step.error);
+        return 'settled';
+      } catch (error) {
+        let dependency: string | undefined;
+        if (step.kind === 'move') {
+          if (error instanceof MessageEncodingError && !encodingFallback) {
+            // Should not happen (copies are sanitised): send the reasons without the original headers.
+            encodingFallback = true;
+            step = { ...step, properties: withoutOriginalHeaders(step.properties, error) };
+            continue;
+          }
+          dependency = `the queue ${step.target}`;
+          this.logger.error(
+            `Could not move a failed "${pattern}" to ${step.target} (${String(error)}); holding it`,
+          );
+        } else {
+          dependency = unavailableDependency(error);
+          if (!dependency) {
+            step = this.moveStep(msg, error, attempt, false);
+            continue;
+          }
+        }
+        if (!this.holds(channel)) {
+          report('requeued', error);
+          return 'unsettled';
+        }
+        await this.gate.waitFor(dependency);
+        if (!this.holds(channel)) {
+          report('requeued', error);
+          return 'unsettled';
+        }
       }
-      const packet = this.parse(msg);
-      pattern = packet.pattern;
-      const handler = this.handlerFor(packet.pattern);
-      if (!handler?.isEventHandler) {
-        throw new NoHandlerError(packet.pattern);
-      }
-      await this.invoke(handler, packet, msg, channel);
-      if (messageId) {
-        await this.options.processedStore.add(messageId);
-      }
-      safely(() => channel.ack(msg));
-      report('acked');
+    }
+  }
+
+  /** Where a failed delivery goes, and the copy that goes there. */
+  private moveStep(
+    msg: ConsumeMessage,
+    error: unknown,
+    attempt: number,
+    dropDeathHeaders: boolean,
+  ): Step {
+    const decision = decideFailure(error, attempt, this.options.retry);
+    const retry = decision.action === 'retry';
+    return {
+      kind: 'move',
+      target: retry ? this.names.retry(decision.delayMs) : this.names.deadLetter,
+      outcome: retry ? 'retried' : 'dead-lettered',
+      error,
+      properties: copyProperties(msg, {
+        headers: failureHeaders(
+          msg,
+          error,
+          retry ? decision.nextAttempt : decision.attempt,
+          this.names.work,
+        ),
+        dropDeathHeaders,
+      }),
+    };
+  }
+
+  private logMove(step: Extract<Step, { kind: 'move' }>, pattern: string): void {
+    const failure = serializeError(step.error);
+    const attempt = (step.properties.headers as Record<string, unknown>)[MessageHeaders.Attempt];
+    if (step.outcome === 'retried') {
+      this.logger.warn(
+        `Attempt ${Number(attempt) - 1} of "${pattern}" failed (${failure.name}: ${failure.message}); ` +
+          `retrying via ${step.target}`,
+      );
+    } else {
+      this.logger.error(
+        `Dead-lettered "${pattern}" to ${step.target} after ${String(attempt)} attempt(s): ` +
+          `${failure.name}: ${failure.message}`,
+      );
+    }
+  }
+
+  /** The processed-message store, whose failures are a dependency's, not the message's. */
+  private async isProcessed(messageId: string): Promise<boolean> {
+    try {
+      return await this.options.processedStore.has(messageId);
     } catch (error) {
-      report(await this.handleFailure(channel, msg, error), error);
-    } finally {
-      if (messageId) {
-        this.inFlightIds.delete(messageId);
-      }
+      throw new DependencyUnavailableError('the processed-message store', { cause: error });
+    }
+  }
+
+  private async markProcessed(messageId: string): Promise<void> {
+    try {
+      await this.options.processedStore.add(messageId);
+    } catch (error) {
+      throw new DependencyUnavailableError('the processed-message store', { cause: error });
     }
   }
 
@@ -310,12 +651,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       }
       return { pattern: envelope.pattern, data: envelope.data };
     }
-    const headers = msg.properties.headers ?? {};
-    const routingKey = headers[MessageHeaders.OriginalRoutingKey] as unknown;
-    return {
-      pattern: typeof routingKey === 'string' ? routingKey : msg.fields.routingKey,
-      data: body,
-    };
+    return { pattern: originalRoutingKey(msg), data: body };
   }
 
   private async invoke(
@@ -342,76 +678,44 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     );
   }
 
-  /** Retries a transient failure through a delay queue, or dead-letters it; then acks the original. */
-  private async handleFailure(
-    channel: ConfirmChannel,
-    msg: ConsumeMessage,
-    error: unknown,
-  ): Promise<ConsumeOutcome> {
-    const headers = { ...(msg.properties.headers ?? {}) } as Record<string, unknown>;
-    const attempt = toPositiveInt(headers[MessageHeaders.Attempt]) ?? 1;
-    const now = new Date().toISOString();
-    const failure = serializeError(error);
-    const retry = isRetryable(error) && attempt < this.options.retry.maxAttempts;
-    const failureHeaders = {
-      [MessageHeaders.FirstFailureAt]: headers[MessageHeaders.FirstFailureAt] ?? now,
-      [MessageHeaders.LastFailureAt]: now,
-      [MessageHeaders.ErrorName]: failure.name,
-      [MessageHeaders.ErrorMessage]: failure.message.slice(0, 1_000),
-      ...(failure.code ? { [MessageHeaders.ErrorCode]: failure.code } : {}),
-      [MessageHeaders.OriginalExchange]:
-        headers[MessageHeaders.OriginalExchange] ?? msg.fields.exchange,
-      [MessageHeaders.OriginalRoutingKey]:
-        headers[MessageHeaders.OriginalRoutingKey] ?? msg.fields.routingKey,
-      [MessageHeaders.OriginalQueue]: this.names.work,
-    };
-    const target = retry
-      ? this.names.retry(retryDelayMs(this.options.retry, attempt))
-      : this.names.deadLetter;
-    const properties: Options.Publish & { messageId: string } = {
-      ...(msg.properties as Options.Publish),
-      messageId: (msg.properties.messageId as string | undefined) ?? '',
-      persistent: true,
-      headers: {
-        ...headers,
-        ...failureHeaders,
-        [MessageHeaders.Attempt]: retry ? attempt + 1 : attempt,
-      },
-    };
-    try {
-      await this.channel.publish(
-        '',
-        target,
-        msg.content,
-        properties,
-        this.options.publishTimeoutMs,
-      );
-      safely(() => channel.ack(msg));
-    } catch (publishError) {
-      this.logger.error(
-        `Could not move a failed message to ${target} (${String(publishError)}); it will be redelivered`,
-      );
-      safely(() => channel.nack(msg, false, true));
-    }
-    if (retry) {
-      this.logger.warn(
-        `Attempt ${attempt} of "${failureHeaders[MessageHeaders.OriginalRoutingKey] as string}" failed ` +
-          `(${failure.name}: ${failure.message}); retrying via ${target}`,
-      );
-      return 'retried';
-    }
-    this.logger.error(
-      `Dead-lettered "${failureHeaders[MessageHeaders.OriginalRoutingKey] as string}" after ` +
-        `${attempt} attempt(s): ${failure.name}: ${failure.message}`,
-    );
-    return 'dead-lettered';
-  }
-
   private report(event: Parameters<ConsumeListener>[0]): void {
     for (const listener of this.consumeListeners) {
       listener(event);
     }
   }
+}
+
+/**
+ * The routing key a delivery was first published with: a copy coming back from a delay queue
+ * carries it in a header (it arrives with the work queue's name as its routing key).
+ */
+function originalRoutingKey(msg: ConsumeMessage): string {
+  const header: unknown = msg.properties.headers?.[MessageHeaders.OriginalRoutingKey];
+  return typeof header === 'string' ? header : msg.fields.routingKey;
+}
+
+/** A copy's properties with only this layer's headers, when even the sanitised ones failed. */
+function withoutOriginalHeaders(
+  properties: PublishProperties,
+  error: MessageEncodingError,
+): PublishProperties {
+  const headers = (properties.headers ?? {}) as Record<string, unknown>;
+  const ours = Object.fromEntries(
+    Object.values(MessageHeaders)
+      .filter((name) => headers[name] !== undefined)
+      .map((name) => [name, headers[name]]),
+  );
+  return {
+    ...properties,
+    headers: {
+      ...ours,
+      [MessageHeaders.ReplacedHeaders]: [`all original headers: ${error.message.slice(0, 500)}`],
+    },
+  };
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Acks and nacks throw if the channel closed meanwhile; the broker then redelivers, which is fine. */
@@ -421,9 +725,4 @@ function safely(operation: () => unknown): void {
   } catch {
     // The delivery goes back to the queue with the channel; de-duplication covers the redelivery.
   }
-}
-
-function toPositiveInt(value: unknown): number | undefined {
-  const parsed = typeof value === 'number' ? value : Number(value);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : undefined;
 }

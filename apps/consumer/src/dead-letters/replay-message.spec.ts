@@ -51,7 +51,33 @@ describe(replayProperties.name, () => {
         [MessageHeaders.ErrorName]: 'UnroutableMessageError',
         [MessageHeaders.FirstFailureAt]: '2026-11-29T10:00:00.000Z',
         [MessageHeaders.OriginalRoutingKey]: 'order.placed.v1',
+        [MessageHeaders.OriginalUserId]: 'guest',
       },
+    });
+  });
+
+  it('moves an expiration and a priority into headers, so the replayed copy neither expires nor jumps the queue', () => {
+    const properties = replayProperties(
+      deadLetter({ messageId: 'm-2', expiration: '60000', priority: 9, headers: {} }),
+      NOW,
+    );
+    expect(properties).not.toHaveProperty('expiration');
+    expect(properties).not.toHaveProperty('priority');
+    expect(properties.headers).toMatchObject({
+      [MessageHeaders.OriginalExpiration]: '60000',
+      [MessageHeaders.OriginalPriority]: 9,
+    });
+  });
+
+  it('replaces a header value amqplib cannot encode again by its readable form, and says so', () => {
+    const properties = replayProperties(
+      deadLetter({ messageId: 'm-3', headers: { 'x-huge': -1e300, 'x-fine': 'ok' } }),
+      NOW,
+    );
+    expect(properties.headers).toMatchObject({
+      'x-huge': '-1e+300',
+      'x-fine': 'ok',
+      [MessageHeaders.ReplacedHeaders]: [expect.stringMatching(/^x-huge: /)],
     });
   });
 

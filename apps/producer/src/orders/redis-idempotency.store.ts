@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { Logger } from '@nestjs/common';
+import { RedisConnection } from '@app/messaging';
 import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
@@ -22,11 +22,12 @@ const POLL_MS = 50;
  * Idempotency keys in Redis, shared by every producer replica and surviving restarts: the first
  * request claims the key (SET NX with a short lease), stores its answer for the full TTL when done,
  * and a duplicate on any replica waits briefly for that answer. While Redis is away, requests with a
- * key fail with IdempotencyStoreUnavailableError (503) before anything is published.
+ * key fail with IdempotencyStoreUnavailableError (503) before anything is published, within the
+ * store's call timeout.
  */
 export class RedisIdempotencyStore extends IdempotencyStore {
   private readonly logger = new Logger(RedisIdempotencyStore.name);
-  private readonly redis: Redis;
+  private readonly connection: RedisConnection;
 
   constructor(
     url: string,
@@ -34,15 +35,24 @@ export class RedisIdempotencyStore extends IdempotencyStore {
     private readonly waitMs: number,
   ) {
     super();
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2 });
-    this.redis.on('error', () => undefined);
+    this.connection = new RedisConnection(url, 'idempotency-store');
+  }
+
+  private get redis() {
+    return this.connection.client;
   }
 
   async run<T>(key: string, fingerprint: string, work: () => Promise<T>): Promise<T> {
     const redisKey = `idempotency:${key}`;
     const pending: Entry = { fingerprint, state: 'pending' };
-    const claimed = await this.reach(key, () =>
-      this.redis.set(redisKey, JSON.stringify(pending), 'PX', PENDING_LEASE_MS, 'NX'),
+    const claimed = await this.reach(key, async () =>
+      (await this.connection.ready()).set(
+        redisKey,
+        JSON.stringify(pending),
+        'PX',
+        PENDING_LEASE_MS,
+        'NX',
+      ),
     );
     if (claimed === 'OK') {
       let result: T;
@@ -74,7 +84,7 @@ export class RedisIdempotencyStore extends IdempotencyStore {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    await this.connection.close();
   }
 
   private async awaitOther<T>(
