@@ -168,7 +168,22 @@ describe.each([
             // The compiled path only ever accepts what class-validator accepts, with the same result.
             expect(expected).toStrictEqual({ ok: fromCompiled });
           }
-          expect(await outcome(fast, structuredClone(payload), metatype)).toStrictEqual(expected);
+          const skipped = forbidNonWhitelisted
+            ? Object.keys(payload).filter((key) => key === '__proto__' || key === 'constructor')
+            : [];
+          if (skipped.length > 0) {
+            // A deliberate departure (issue #11): class-transformer skips these names, so Nest's
+            // pipe lets them through; ours refuses them by name.
+            expect(await outcome(fast, structuredClone(payload), metatype)).toStrictEqual({
+              error: {
+                statusCode: 400,
+                error: 'Bad Request',
+                message: skipped.map((key) => `property ${key} should not exist`),
+              },
+            });
+          } else {
+            expect(await outcome(fast, structuredClone(payload), metatype)).toStrictEqual(expected);
+          }
         }),
         { numRuns: 400 },
       );

@@ -1,5 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } from '@nestjs/common';
 import { compileValidator, type CompiledValidator } from './compiled-validator';
+import { sizeGuard } from './size-guard';
 
 type Constructor = new () => object;
 
@@ -42,8 +43,17 @@ export class FastValidationPipe extends ValidationPipe {
   }
 
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const validated = metadata.metatype && this.toValidate(metadata);
+    if (validated) {
+      // Oversized arrays and strings, and undeclared properties, are refused before any element
+      // is looked at: what an invalid payload costs stays bounded whatever its size.
+      const refused = sizeGuard(metadata.metatype as Constructor, value, this.forbidUnknown);
+      if (refused.length > 0) {
+        return Promise.reject(this.exceptionFactory(refused) as Error);
+      }
+    }
     const validator =
-      this.fastPath && metadata.metatype && this.toValidate(metadata)
+      this.fastPath && validated
         ? compileValidator(
             metadata.metatype as Constructor,
             { forbidUnknown: this.forbidUnknown },

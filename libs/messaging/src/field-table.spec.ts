@@ -13,7 +13,7 @@ function amqplibEncodes(table: Record<string, unknown>): number {
 describe(sanitizeHeaders.name, () => {
   const encodable: Record<string, unknown>[] = [
     { text: 'é', n: 1, big: 2 ** 40, neg: -5_000_000_000, f: 1.5, flag: true, none: null },
-    { huge: 2 ** 63, max: 9_223_372_036_854_775_807, tiny: 1e-300 },
+    { huge: 2 ** 63, tiny: 1e-300 },
     { list: [1, 'a', [true], { nested: 'x' }], bytes: Buffer.from('abc') },
     {
       ts: { '!': 'timestamp', value: 1_796_000_000 },

@@ -28,3 +28,4 @@ export * from './redis-processed-message-store';
 export * from './retry-policy';
 export * from './rpc-error-passthrough.filter';
 export * from './service-logger';
+export * from './size-guard';

@@ -1,4 +1,5 @@
 import type { ValidationError } from 'class-validator';
+import { MAX_REPORTED_ERRORS } from './size-guard';
 
 /** The wire shape of an error sent back to a requester, so callers can map it without parsing prose. */
 export interface SerializedError {
@@ -6,6 +7,8 @@ export interface SerializedError {
   message: string;
   code?: string;
   details?: unknown;
+  /** Validation errors beyond those in `details`. */
+  omitted?: number;
 }
 
 /** Base class of errors the messaging layer raises, so callers can tell them from their own. */
@@ -65,6 +68,7 @@ export class RemoteHandlerError extends MessagingError {
   readonly remoteName: string;
   readonly code?: string;
   readonly details?: unknown;
+  readonly omitted?: number;
 
   constructor(
     readonly pattern: string,
@@ -74,6 +78,7 @@ export class RemoteHandlerError extends MessagingError {
     this.remoteName = remote.name;
     this.code = remote.code;
     this.details = remote.details;
+    this.omitted = typeof remote.omitted === 'number' ? remote.omitted : undefined;
   }
 }
 
@@ -157,6 +162,12 @@ export class MalformedHeaderError extends NonRetryableError {
   override readonly code = 'MALFORMED_HEADER';
 }
 
+/** A message on a queue that is not for its kind, e.g. an event (no reply_to) on a request queue. */
+export class MisroutedMessageError extends NonRetryableError {
+  override name = 'MisroutedMessageError';
+  override readonly code = 'MISROUTED';
+}
+
 /** No handler is registered for the message's pattern in this service. */
 export class NoHandlerError extends NonRetryableError {
   override name = 'NoHandlerError';
@@ -173,21 +184,42 @@ export interface FieldError {
   errors: string[];
 }
 
-/** A payload failed its contract's validation; lists every wrong field. */
+/** A payload failed its contract's validation; lists the wrong fields (at most MAX_REPORTED_ERRORS). */
 export class PayloadValidationError extends NonRetryableError {
   override name = 'PayloadValidationError';
   override readonly code = 'VALIDATION_FAILED';
 
-  constructor(readonly fields: FieldError[]) {
+  constructor(
+    readonly fields: FieldError[],
+    /** Wrong fields beyond those listed. */
+    readonly omitted = 0,
+  ) {
     super(
-      `Invalid payload: ${fields.map((f) => `${f.field} (${f.errors.join('; ')})`).join(', ')}`,
+      `Invalid payload: ${fields.map((f) => `${f.field} (${f.errors.join('; ')})`).join(', ')}` +
+        (omitted > 0 ? `, and ${omitted} more` : ''),
     );
   }
 
   /** Flattens class-validator's nested errors into dotted field paths (`items.0.quantity`). */
   static fromValidationErrors(errors: ValidationError[]): PayloadValidationError {
-    return new PayloadValidationError(flattenValidationErrors(errors));
+    const { fields, omitted } = reportedFieldErrors(errors);
+    return new PayloadValidationError(fields, omitted);
   }
+}
+
+/**
+ * The field errors an answer lists: the first MAX_REPORTED_ERRORS, and how many more there were, so
+ * an error answer stays small however many fields are wrong.
+ */
+export function reportedFieldErrors(errors: ValidationError[]): {
+  fields: FieldError[];
+  omitted: number;
+} {
+  const all = flattenValidationErrors(errors);
+  return {
+    fields: all.slice(0, MAX_REPORTED_ERRORS),
+    omitted: Math.max(0, all.length - MAX_REPORTED_ERRORS),
+  };
 }
 
 /** Flattens class-validator's tree of errors into one entry per invalid field path. */
@@ -223,7 +255,13 @@ export function isRetryable(error: unknown): boolean {
 /** Turns any thrown value into the wire shape sent to requesters and stored on dead letters. */
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof PayloadValidationError) {
-    return { name: error.name, message: error.message, code: error.code, details: error.fields };
+    return {
+      name: error.name,
+      message: error.message,
+      code: error.code,
+      details: error.fields,
+      ...(error.omitted > 0 ? { omitted: error.omitted } : {}),
+    };
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;

@@ -25,6 +25,7 @@ import {
   MalformedHeaderError,
   MalformedMessageError,
   MessageEncodingError,
+  MisroutedMessageError,
   NoHandlerError,
   serializeError,
   unavailableDependency,
@@ -426,6 +427,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     msg: ConsumeMessage,
     messageId: string | undefined,
     previous: Settlement | undefined,
+    first: Step = { kind: 'handle' },
   ): Promise<Settlement> {
     const started = performance.now();
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
@@ -439,7 +441,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       report('duplicate');
       return 'settled';
     }
-    let step: Step = { kind: 'handle' };
+    let step: Step = first;
     let attempt = 1;
     let encodingFallback = false;
     for (;;) {
@@ -532,6 +534,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     error: unknown,
     attempt: number,
     dropDeathHeaders: boolean,
+    fromQueue = this.names.work,
   ): Step {
     const decision = decideFailure(error, attempt, this.options.retry);
     const retry = decision.action === 'retry';
@@ -545,7 +548,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           msg,
           error,
           retry ? decision.nextAttempt : decision.attempt,
-          this.names.work,
+          fromQueue,
         ),
         dropDeathHeaders,
       }),
@@ -592,6 +595,21 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       correlationId?: string;
       replyTo?: string;
     };
+    if (!replyTo) {
+      // Nobody waits for an answer: an event sent to the request queue. Acking it would lose it.
+      const misrouted = new MisroutedMessageError(
+        `A message without reply_to arrived on the request queue ${this.names.requests}; ` +
+          'events go to the exchange with their pattern as the routing key',
+      );
+      await this.settleEvent(
+        channel,
+        msg,
+        nonEmptyString(messageId),
+        undefined,
+        this.moveStep(msg, misrouted, 1, false, this.names.requests),
+      );
+      return;
+    }
     let pattern = msg.fields.routingKey;
     let reply: { response?: unknown; err?: unknown; isDisposed: true };
     try {
@@ -607,14 +625,12 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       this.logger.warn(`Request "${pattern}" failed: ${err.message}`);
       reply = { err, isDisposed: true };
     }
-    if (replyTo) {
-      safely(() =>
-        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(reply)), {
-          correlationId: messageId ?? correlationId,
-          contentType: JSON_CONTENT_TYPE,
-        }),
-      );
-    }
+    safely(() =>
+      channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(reply)), {
+        correlationId: messageId ?? correlationId,
+        contentType: JSON_CONTENT_TYPE,
+      }),
+    );
     safely(() => channel.ack(msg));
     this.report({
       pattern,

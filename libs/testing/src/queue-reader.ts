@@ -1,4 +1,4 @@
-import type { GetMessage } from 'amqplib';
+import type { GetMessage, Options } from 'amqplib';
 import { connectBroker } from './broker';
 import { waitFor } from './wait-for';
 
@@ -49,7 +49,7 @@ export async function publishRaw(
   exchange: string,
   routingKey: string,
   content: Buffer | string,
-  options: { headers?: Record<string, unknown>; messageId?: string; correlationId?: string } = {},
+  options: Options.Publish = {},
 ): Promise<void> {
   const connection = await connectBroker();
   try {

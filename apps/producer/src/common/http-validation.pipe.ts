@@ -1,9 +1,10 @@
 import { BadRequestException } from '@nestjs/common';
-import { FastValidationPipe, flattenValidationErrors } from '@app/messaging';
+import { FastValidationPipe, reportedFieldErrors } from '@app/messaging';
 
 /**
- * Validates request bodies strictly: unknown fields are rejected, and the 400 lists every wrong
- * field with its dotted path (`items.0.quantity`).
+ * Validates request bodies strictly: unknown fields are rejected, and the 400 lists the wrong
+ * fields with their dotted paths (`items.0.quantity`): the first 20, and `omittedErrors` counts
+ * the rest.
  */
 export class HttpValidationPipe extends FastValidationPipe {
   constructor() {
@@ -13,13 +14,16 @@ export class HttpValidationPipe extends FastValidationPipe {
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) =>
-        new BadRequestException({
+      exceptionFactory: (errors) => {
+        const { fields, omitted } = reportedFieldErrors(errors);
+        return new BadRequestException({
           statusCode: 400,
           error: 'Bad Request',
           message: 'Validation failed',
-          errors: flattenValidationErrors(errors),
-        }),
+          errors: fields,
+          ...(omitted > 0 ? { omittedErrors: omitted } : {}),
+        });
+      },
     });
   }
 }

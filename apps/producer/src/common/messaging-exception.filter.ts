@@ -61,7 +61,11 @@ export function toErrorResponse(error: Error): ErrorResponse {
   if (error instanceof RemoteHandlerError && error.code === 'VALIDATION_FAILED') {
     return {
       status: HttpStatus.BAD_REQUEST,
-      body: { message: 'Validation failed', errors: error.details },
+      body: {
+        message: 'Validation failed',
+        errors: error.details,
+        ...(error.omitted ? { omittedErrors: error.omitted } : {}),
+      },
     };
   }
   if (error instanceof IdempotencyKeyInProgressError) {

@@ -16,6 +16,9 @@ import { RateLimitGuard } from './rate-limit.guard';
       useFactory: (env: ProducerEnv) => ({
         throttlers: [{ ttl: env.RATE_LIMIT_WINDOW_MS, limit: env.RATE_LIMIT_MAX }],
         skipIf: () => env.RATE_LIMIT_MAX === 0,
+        // One budget per client across every route (the default key adds the controller and the
+        // handler, which gave a client RATE_LIMIT_MAX requests on each route).
+        generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
       }),
     }),
   ],

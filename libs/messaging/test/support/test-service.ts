@@ -1,7 +1,8 @@
 import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { context, trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload, RmqContext } from '@nestjs/microservices';
+import type { Channel } from 'amqplib';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import {
@@ -39,6 +40,17 @@ export class WorkPayload {
   @Min(0)
   @Max(60_000)
   delayMs?: number;
+
+  /** On this attempt, make the broker close the handler's channel (a channel error), then go on. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  breakChannelOnAttempt?: number;
+
+  /** Wait until the test calls `HandlerLog.release(id)` before going on. */
+  @IsOptional()
+  @IsBoolean()
+  waitForRelease?: boolean;
 }
 
 /** What the handler saw: every attempt with its time, and the completed runs. */
@@ -48,9 +60,30 @@ export class HandlerLog {
   /** The trace id active in the handler, per job: shows whether the publisher's trace continued. */
   readonly traceIds = new Map<string, string | undefined>();
   inFlight = 0;
+  private readonly releases = new Map<string, { promise: Promise<void>; resolve: () => void }>();
 
   attemptsOf(id: string): number[] {
     return this.attempts.get(id) ?? [];
+  }
+
+  /** Lets a job that waits for release go on. */
+  release(id: string): void {
+    this.gate(id).resolve();
+  }
+
+  waitForRelease(id: string): Promise<void> {
+    return this.gate(id).promise;
+  }
+
+  private gate(id: string): { promise: Promise<void>; resolve: () => void } {
+    let gate = this.releases.get(id);
+    if (!gate) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      gate = { promise, resolve };
+      this.releases.set(id, gate);
+    }
+    return gate;
   }
 }
 
@@ -59,12 +92,20 @@ class TestHandlers {
   constructor(private readonly log: HandlerLog) {}
 
   @EventPattern(TestPatterns.Work)
-  async work(@Payload() job: WorkPayload): Promise<void> {
+  async work(@Payload() job: WorkPayload, @Ctx() rmq: unknown): Promise<void> {
     this.log.traceIds.set(job.id, trace.getSpanContext(context.active())?.traceId);
     const attempts = [...this.log.attemptsOf(job.id), Date.now()];
     this.log.attempts.set(job.id, attempts);
     this.log.inFlight++;
     try {
+      if (job.breakChannelOnAttempt === attempts.length) {
+        // Declaring nothing passively on a queue that does not exist: the broker closes the channel.
+        const channel = (rmq as RmqContext).getChannelRef() as Channel;
+        await channel.checkQueue(`missing.${Date.now()}`).catch(() => undefined);
+      }
+      if (job.waitForRelease) {
+        await this.log.waitForRelease(job.id);
+      }
       if (job.delayMs) {
         await new Promise((resolve) => setTimeout(resolve, job.delayMs));
       }
