@@ -3,6 +3,12 @@
 ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
+# No install-time telemetry: @scarf/scarf (pulled in by swagger-ui-dist and the AsyncAPI parser's
+# spectral packages) reports each install from a postinstall script unless switched off (package.json's
+# scarfSettings does it too); DO_NOT_TRACK is the cross-vendor switch; npm's update check calls home.
+ENV SCARF_ANALYTICS=false \
+    DO_NOT_TRACK=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
