@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for both services; docker-compose.yml picks the entry point.
+# One image for both services; docker-compose.yml builds it once and picks the entry point.
 ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
@@ -25,4 +25,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 USER node
 EXPOSE 3000 3001
+# Health for a plain `docker run` too: ready when the app this container runs answers /health/ready,
+# the producer on PORT (3000) or the consumer on CONSUMER_PORT (3001); only one of them listens here.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "Promise.any([process.env.PORT||3000,process.env.CONSUMER_PORT||3001].map(p=>fetch('http://127.0.0.1:'+p+'/health/ready',{signal:AbortSignal.timeout(2000)}).then(r=>r.ok||Promise.reject(r.status)))).then(()=>process.exit(0),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/apps/producer/apps/producer/src/main.js"]
