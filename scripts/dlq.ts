@@ -500,9 +500,26 @@ function terminalConfirm(): Io['confirm'] {
   }
   return async (question) => {
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    // Ctrl-C (which readline reads on a terminal) and Ctrl-D answer no: left alone, readline would
+    // pause and the process would end with nothing pending, exit code 0.
+    let asking = true;
+    const interrupted = new Promise<string>((done) => {
+      const no = () => {
+        if (asking) {
+          process.stderr.write('\n');
+          done('');
+        }
+      };
+      prompt.once('SIGINT', no);
+      prompt.once('close', no);
+    });
     try {
-      return /^y(es)?$/i.test((await prompt.question(question)).trim());
+      const answer = await Promise.race([prompt.question(question), interrupted]);
+      return /^y(es)?$/i.test(answer.trim());
+    } catch {
+      return false;
     } finally {
+      asking = false;
       prompt.close();
     }
   };

@@ -349,23 +349,25 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
     );
 
     (hasScript ? it : it.skip)(
-      'asks on a terminal, and purges nothing when the answer is no',
+      'asks on a terminal, and purges nothing when the answer is no, or Ctrl-C',
       async () => {
         const command = [process.execPath, ...DLQ_COMMAND.slice(1), 'purge']
           .map((word) => `'${word}'`)
           .join(' ');
-        const declined = await runProcess(
-          'script',
-          ['-qec', command, '/dev/null'],
-          { CONSUMER_URL: consumerUrl, ADMIN_TOKEN: TOKEN },
-          { prompt: '[y/N]', reply: 'n\r' },
-        );
-        expect(declined.stdout).toContain(
-          `Delete EVERY dead letter of the consumer at ${consumerUrl}? This cannot be undone.`,
-        );
-        expect(declined.stdout).toContain('Not purged.');
-        expect(declined.code).toBe(4);
-        expect((await queueDepth(dlq)).messages).toBe(2);
+        for (const reply of ['n\r', '\x03']) {
+          const declined = await runProcess(
+            'script',
+            ['-qec', command, '/dev/null'],
+            { CONSUMER_URL: consumerUrl, ADMIN_TOKEN: TOKEN },
+            { prompt: '[y/N]', reply },
+          );
+          expect(declined.stdout).toContain(
+            `Delete EVERY dead letter of the consumer at ${consumerUrl}? This cannot be undone.`,
+          );
+          expect(declined.stdout).toContain('Not purged.');
+          expect([reply, declined.code]).toEqual([reply, 4]);
+          expect((await queueDepth(dlq)).messages).toBe(2);
+        }
       },
       TEST_TIMEOUT_MS,
     );
