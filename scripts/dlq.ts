@@ -183,7 +183,10 @@ function integerOption(name: string, value: string | undefined, fallback: number
 }
 
 function usageError(message: string): CliError {
-  return new CliError(`${message}\nRun \`npm run dlq -- --help\` for the commands.`, 1);
+  return new CliError(
+    `${message}\nRun \`npm run dlq -- --help\` for the commands.`,
+    ExitCode.Failed,
+  );
 }
 
 /** The API's answer: status and parsed JSON body (or the raw text when it is not JSON). */
@@ -194,6 +197,8 @@ interface Answer {
 
 /** Talks to one consumer's admin API with the operator's token. */
 class AdminApi {
+  /** The consumer's base URL, as shown to the operator (it holds no credentials). */
+  readonly target: string;
   private readonly base: string;
 
   constructor(
@@ -201,7 +206,8 @@ class AdminApi {
     private readonly token: string,
     private readonly timeoutMs: number,
   ) {
-    this.base = `${url.replace(/\/+$/, '')}/admin/dead-letters`;
+    this.target = url.replace(/\/+$/, '');
+    this.base = `${this.target}/admin/dead-letters`;
   }
 
   async call(method: string, path: string): Promise<Answer> {
@@ -345,9 +351,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<numb
               ExitCode.NotConfirmed,
             );
           }
-          const target = env.CONSUMER_URL?.trim() || DEFAULT_URL;
           const confirmed = await io.confirm(
-            `Delete EVERY dead letter of the consumer at ${target}? This cannot be undone. [y/N] `,
+            `Delete EVERY dead letter of the consumer at ${api.target}? This cannot be undone. [y/N] `,
           );
           if (!confirmed) {
             throw new CliError('Not purged.', ExitCode.NotConfirmed);
@@ -371,15 +376,22 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<numb
 
 function connect(env: NodeJS.ProcessEnv): AdminApi {
   const url = env.CONSUMER_URL?.trim() || DEFAULT_URL;
+  let parsed: URL | undefined;
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new Error('not http(s)');
-    }
+    parsed = new URL(url);
   } catch {
+    // Not echoed: a mistyped URL may hold a secret.
+  }
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
     throw new CliError(
-      `CONSUMER_URL must be an http(s) URL such as ${DEFAULT_URL}, not "${url}"`,
-      1,
+      `CONSUMER_URL must be an http(s) URL such as ${DEFAULT_URL}`,
+      ExitCode.Failed,
+    );
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new CliError(
+      'CONSUMER_URL must not contain credentials: ADMIN_TOKEN is what the admin API checks',
+      ExitCode.Failed,
     );
   }
   const token = env.ADMIN_TOKEN?.trim();
@@ -391,7 +403,10 @@ function connect(env: NodeJS.ProcessEnv): AdminApi {
   }
   const timeout = env.DLQ_TIMEOUT_MS?.trim();
   if (timeout !== undefined && timeout !== '' && !/^[1-9]\d*$/.test(timeout)) {
-    throw new CliError(`DLQ_TIMEOUT_MS must be a positive whole number, not "${timeout}"`, 1);
+    throw new CliError(
+      `DLQ_TIMEOUT_MS must be a positive whole number, not "${timeout}"`,
+      ExitCode.Failed,
+    );
   }
   return new AdminApi(url, token, timeout ? Number(timeout) : DEFAULT_TIMEOUT_MS);
 }
