@@ -1,8 +1,14 @@
 # syntax=docker/dockerfile:1
-# One image for both services; docker-compose.yml picks the entry point.
+# One image for both services; docker-compose.yml builds it once and picks the entry point.
 ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
+# No install-time telemetry: @scarf/scarf (pulled in by swagger-ui-dist and the AsyncAPI parser's
+# spectral packages) reports each install from a postinstall script unless switched off (package.json's
+# scarfSettings does it too); DO_NOT_TRACK is the cross-vendor switch; npm's update check calls home.
+ENV SCARF_ANALYTICS=false \
+    DO_NOT_TRACK=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -19,4 +25,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 USER node
 EXPOSE 3000 3001
+# Health for a plain `docker run` too: ready when the app this container runs answers /health/ready,
+# the producer on PORT (3000) or the consumer on CONSUMER_PORT (3001); only one of them listens here.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "Promise.any([process.env.PORT||3000,process.env.CONSUMER_PORT||3001].map(p=>fetch('http://127.0.0.1:'+p+'/health/ready',{signal:AbortSignal.timeout(2000)}).then(r=>r.ok||Promise.reject(r.status)))).then(()=>process.exit(0),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/apps/producer/apps/producer/src/main.js"]

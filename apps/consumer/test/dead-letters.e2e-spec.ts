@@ -130,7 +130,9 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
         401,
       );
       expect((await admin('POST', '/admin/dead-letters/replay', 'wrong-token')).status).toBe(401);
-      expect((await admin('DELETE', '/admin/dead-letters', TOKEN.slice(1))).status).toBe(401);
+      expect(
+        (await admin('DELETE', '/admin/dead-letters?confirm=purge', TOKEN.slice(1))).status,
+      ).toBe(401);
       await waitForQueueDepth(dlq, 3);
     },
     TEST_TIMEOUT_MS,
@@ -310,12 +312,19 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
   );
 
   it(
-    'purges the dead-letter queue',
+    'purges the dead-letter queue only with ?confirm=purge',
     async () => {
       await publishOrder('invalid-purged', { orderId: 42 });
       await waitForQueueDepth(dlq, 2);
 
-      const purged = await admin('DELETE', '/admin/dead-letters');
+      for (const query of ['', '?confirm=yes', '?confirm=', '?confirm=purge&confirm=purge']) {
+        const refused = await admin<{ message: string[] }>('DELETE', `/admin/dead-letters${query}`);
+        expect([query, refused.status]).toEqual([query, 400]);
+        expect(refused.body.message.join()).toMatch(/\bconfirm\b.*"purge"/);
+      }
+      await waitForQueueDepth(dlq, 2);
+
+      const purged = await admin('DELETE', '/admin/dead-letters?confirm=purge');
       expect(purged).toMatchObject({ status: 200, body: { purged: 2 } });
 
       expect((await queueDepth(dlq)).messages).toBe(0);

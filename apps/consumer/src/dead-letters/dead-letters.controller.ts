@@ -16,6 +16,7 @@ import { DeadLettersService } from './dead-letters.service';
 import type { DeadLetterDetail, DeadLetterPage, ReplayResult } from './dto/dead-letter.dto';
 import { ListDeadLettersQuery } from './dto/list-dead-letters.query';
 import { MessageIdParams } from './dto/message-id.params';
+import { PurgeDeadLettersQuery } from './dto/purge-dead-letters.query';
 
 /** Operator endpoints to see why messages were dead-lettered, then replay or delete them. */
 @Controller('admin/dead-letters')
@@ -42,8 +43,10 @@ export class DeadLettersController {
     return this.deadLetters.replayAll();
   }
 
+  /** Requires `?confirm=purge` (400 without it): there is no undoing a purge. */
   @Delete()
-  purge(): Promise<{ purged: number }> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- validated by the pipe, never read
+  purge(@Query() _confirmed: PurgeDeadLettersQuery): Promise<{ purged: number }> {
     return this.deadLetters.purge();
   }
 
