@@ -12,6 +12,11 @@ export const MessageHeaders = {
   OriginalQueue: 'x-original-queue',
   /** The messageId of the message whose handler published this one. */
   CausationId: 'x-causation-id',
+  /**
+   * The business flow's correlation id on a request, whose `correlationId` property is the request's
+   * own id (the AMQP convention a reply is matched by).
+   */
+  CorrelationId: 'x-correlation-id',
   /** Set on a dead letter that an operator sent back to the work queue. */
   ReplayedAt: 'x-replayed-at',
   /**

@@ -193,7 +193,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
         pattern,
         content,
         {
-          ...this.properties(pattern, messageId, options),
+          ...this.requestProperties(pattern, messageId, options),
           replyTo: DIRECT_REPLY_TO,
           // The request dies with the caller's patience, so nobody handles an abandoned request.
           expiration: String(timeoutMs),
@@ -261,6 +261,26 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     if (result === 'confirmed') {
       metrics?.confirmLatency.observe({ pattern }, (performance.now() - startedAt) / 1_000);
     }
+  }
+
+  /**
+   * A request's `correlationId` is its own id, which the reply echoes (the AMQP convention every
+   * RPC client follows); the flow's correlation id travels in `x-correlation-id`.
+   */
+  private requestProperties(
+    pattern: string,
+    messageId: string,
+    options: PublishOptions,
+  ): Options.Publish & { messageId: string } {
+    const properties = this.properties(pattern, messageId, options);
+    return {
+      ...properties,
+      correlationId: messageId,
+      headers: {
+        ...(properties.headers as Record<string, unknown>),
+        [MessageHeaders.CorrelationId]: properties.correlationId,
+      },
+    };
   }
 
   private properties(

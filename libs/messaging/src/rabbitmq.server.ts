@@ -8,6 +8,7 @@ import {
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { deathHeadersProblem, readAttempt } from './delivery-headers';
 import { DependencyGate } from './dependency-gate';
@@ -29,6 +30,7 @@ import {
   NoHandlerError,
   serializeError,
   unavailableDependency,
+  type SerializedError,
 } from './messaging.errors';
 import type { MessagingMetrics } from './messaging.metrics';
 import type { ProcessedMessageStore } from './processed-message-store';
@@ -74,6 +76,8 @@ export interface ConsumerStatus {
 interface Packet {
   pattern: string;
   data: unknown;
+  /** Whether it came in Nest's `{ pattern, data }` envelope: a reply then answers in Nest's. */
+  enveloped: boolean;
 }
 
 type ConsumerKind = 'event' | 'request';
@@ -89,6 +93,9 @@ type Step =
       outcome: 'retried' | 'dead-lettered';
       error: unknown;
     };
+
+/** The metric label of every pattern this service has no handler for. */
+const UNKNOWN_PATTERN = 'unknown';
 
 /** How long the pause after a dependency failure starts and how long it grows to. */
 const DEPENDENCY_BACKOFF = { initialMs: 500, maxMs: 15_000 };
@@ -150,8 +157,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     });
     const { metrics } = options;
     if (metrics) {
+      // Labels only from the patterns this service handles: a made-up pattern in a message body
+      // must not add a time series (anyone who can publish could grow memory without bound).
       this.onConsume(({ pattern, outcome, durationMs }) =>
-        metrics.observeConsume(pattern, outcome, durationMs),
+        metrics.observeConsume(
+          this.messageHandlers.has(pattern) ? pattern : UNKNOWN_PATTERN,
+          outcome,
+          durationMs,
+        ),
       );
     }
   }
@@ -611,24 +624,29 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       return;
     }
     let pattern = msg.fields.routingKey;
-    let reply: { response?: unknown; err?: unknown; isDisposed: true };
+    let enveloped = true;
+    let result: { response: unknown } | { error: SerializedError };
     try {
       const packet = this.parse(msg);
       pattern = packet.pattern;
+      enveloped = packet.enveloped;
       const handler = this.handlerFor(packet.pattern);
       if (!handler || handler.isEventHandler) {
         throw new NoHandlerError(packet.pattern);
       }
-      reply = { response: await this.invoke(handler, packet, msg, channel), isDisposed: true };
+      result = { response: await this.invoke(handler, packet, msg, channel) };
     } catch (error) {
       const err = serializeError(error);
       this.logger.warn(`Request "${pattern}" failed: ${err.message}`);
-      reply = { err, isDisposed: true };
+      result = { error: err };
     }
+    const reply = replyMessage(result, enveloped);
     safely(() =>
-      channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(reply)), {
-        correlationId: messageId ?? correlationId,
+      channel.sendToQueue(replyTo, reply.body, {
+        // The request's correlation_id, as every AMQP RPC client expects; its id when it set none.
+        correlationId: correlationId ?? messageId,
         contentType: JSON_CONTENT_TYPE,
+        headers: reply.headers,
       }),
     );
     safely(() => channel.ack(msg));
@@ -665,9 +683,9 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       if (typeof envelope.pattern !== 'string') {
         throw new MalformedMessageError('The message "pattern" is not a string');
       }
-      return { pattern: envelope.pattern, data: envelope.data };
+      return { pattern: envelope.pattern, data: envelope.data, enveloped: true };
     }
-    return { pattern: originalRoutingKey(msg), data: body };
+    return { pattern: originalRoutingKey(msg), data: body, enveloped: false };
   }
 
   private async invoke(
@@ -676,16 +694,15 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     msg: ConsumeMessage,
     channel: ConfirmChannel,
   ): Promise<unknown> {
-    const { messageId, correlationId } = msg.properties as {
-      messageId?: string;
-      correlationId?: string;
-    };
     const context = new RmqContext([msg, channel, packet.pattern]);
     // Continue the publisher's trace when an OpenTelemetry SDK is installed; a no-op otherwise.
     const trace = propagation.extract(ROOT_CONTEXT, msg.properties.headers ?? {});
     return otelContext.with(trace, () =>
       MessageContext.run(
-        { correlationId: correlationId ?? messageId ?? '', causationId: messageId },
+        {
+          correlationId: flowCorrelationId(msg),
+          causationId: nonEmptyString(msg.properties.messageId),
+        },
         async (): Promise<unknown> => {
           const result = this.transformToObservable<unknown>(await handler(packet.data, context));
           return lastValueFrom(result, { defaultValue: undefined });
@@ -726,6 +743,49 @@ function withoutOriginalHeaders(
     headers: {
       ...ours,
       [MessageHeaders.ReplacedHeaders]: [`all original headers: ${error.message.slice(0, 500)}`],
+    },
+  };
+}
+
+/**
+ * The business flow a delivery belongs to, for logs and follow-up messages: a request's
+ * `x-correlation-id` header, else its `correlationId`, else its `messageId`; a message with neither
+ * gets a new id, so its logs and follow-ups can still be tied together.
+ */
+function flowCorrelationId(msg: ConsumeMessage): string {
+  const header: unknown = msg.properties.headers?.[MessageHeaders.CorrelationId];
+  return (
+    nonEmptyString(header) ??
+    nonEmptyString(msg.properties.correlationId) ??
+    nonEmptyString(msg.properties.messageId) ??
+    randomUUID()
+  );
+}
+
+/**
+ * A reply in the request's own format: Nest's envelope (`{ response, isDisposed }` or
+ * `{ err, isDisposed }`) for a request in Nest's envelope; for a bare JSON request, the bare result,
+ * or `{ "error": { name, message, code?, details? } }` with the error in `x-error-*` headers too.
+ */
+function replyMessage(
+  result: { response: unknown } | { error: SerializedError },
+  enveloped: boolean,
+): { body: Buffer; headers?: Record<string, unknown> } {
+  if (enveloped) {
+    const body =
+      'error' in result ? { err: result.error, isDisposed: true } : { ...result, isDisposed: true };
+    return { body: Buffer.from(JSON.stringify(body)) };
+  }
+  if (!('error' in result)) {
+    return { body: Buffer.from(JSON.stringify(result.response ?? null)) };
+  }
+  const { name, message, code } = result.error;
+  return {
+    body: Buffer.from(JSON.stringify({ error: result.error })),
+    headers: {
+      [MessageHeaders.ErrorName]: name,
+      [MessageHeaders.ErrorMessage]: message.slice(0, 1_000),
+      ...(code ? { [MessageHeaders.ErrorCode]: code } : {}),
     },
   };
 }

@@ -27,10 +27,17 @@ export function propertiesOf(message: Message): DeadLetterProperties {
   return message.properties;
 }
 
-/** The message's id, or undefined when the publisher set none (the consumer then stores ''). */
+/**
+ * A dead letter's address: its messageId, or, when its publisher set none, the id the consumer
+ * assigned when it copied the message (`x-assigned-message-id`), so it can be shown, replayed and
+ * deleted one by one like any other.
+ */
 export function messageIdOf(message: Message): string | undefined {
-  const { messageId } = propertiesOf(message);
-  return typeof messageId === 'string' && messageId !== '' ? messageId : undefined;
+  const { messageId, headers } = propertiesOf(message);
+  if (typeof messageId === 'string' && messageId !== '') {
+    return messageId;
+  }
+  return asString(headers?.[MessageHeaders.AssignedMessageId]);
 }
 
 /**

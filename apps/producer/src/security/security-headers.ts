@@ -1,13 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
-/** Swagger UI at /docs needs inline styles and scripts; everything else is JSON. */
+/**
+ * Swagger UI at /docs needs inline styles and scripts; everything else is JSON. No
+ * `upgrade-insecure-requests` (a helmet default): the apps serve plain HTTP, and a browser told to
+ * fetch the UI's files over https from a plain-HTTP port renders nothing (TLS ends at a proxy,
+ * which can add it).
+ */
 const CONTENT_SECURITY_POLICY: HelmetOptions['contentSecurityPolicy'] = {
   directives: {
     defaultSrc: ["'self'"],
     styleSrc: ["'self'", "'unsafe-inline'"],
     imgSrc: ["'self'", 'data:'],
     scriptSrc: ["'self'", "'unsafe-inline'"],
+    upgradeInsecureRequests: null,
   },
 };
 

@@ -7,7 +7,10 @@ export interface DeadLetterError {
 
 /** One dead-lettered message in a listing: enough to see what failed and why, with a body preview. */
 export interface DeadLetterSummary {
-  /** The AMQP messageId; null when the publisher set none (then only bulk replay and purge reach it). */
+  /**
+   * The AMQP messageId, or the id the consumer assigned (`x-assigned-message-id`) to a message
+   * published without one; null only for a message the broker dead-lettered that had none.
+   */
   messageId: string | null;
   /** The routing key it was originally published with. */
   routingKey: string | null;
