@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { redactUrl } from '@app/config';
+import { guaranteeNotes } from './lib/guarantees';
+import { PEER_LABELS, peerVersions, preparePeers } from './lib/peers';
 import { ROOT, buildApps, useAppRoot } from './lib/processes';
 import {
   renderMarkdown,
@@ -31,11 +33,6 @@ import {
 import { runReplicas, type ReplicaRun } from './workloads/replicas';
 import { runRequestReply, type RpcRun } from './workloads/request-reply';
 
-interface Paired<T> {
-  ours: T[];
-  raw: T[];
-}
-
 interface Failure {
   workload: string;
   run: number;
@@ -43,11 +40,15 @@ interface Failure {
   error: string;
 }
 
+/** Each variant's runs, by variant. */
+type Runs<V extends string, T> = Partial<Record<V, T[]>>;
+
 interface Results {
-  pipeline?: Paired<PipelineRun>;
-  /** ours and raw as in every workload, plus the plain Nest app (nest). */
-  http?: Record<HttpVariant, HttpRun[]>;
-  rpc?: Paired<RpcRun>;
+  /** ours, raw and the peers. */
+  pipeline?: Runs<Variant, PipelineRun>;
+  /** ours, raw, the peers' fronts, plus the plain Nest app (plain). */
+  http?: Runs<HttpVariant, HttpRun>;
+  rpc?: Runs<Variant, RpcRun>;
   brokerAway?: BrokerAwayResult;
   backlog?: BacklogRun[];
   replicas?: ReplicaRun[];
@@ -77,20 +78,24 @@ async function withDeadline<T>(task: Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `run` for both variants `settings.runs` times, alternating which goes first. */
-function paired<T>(
-  workload: string,
-  settings: BenchSettings,
-  run: (variant: Variant) => Promise<T>,
-  summary: (result: T) => string,
-): Promise<Paired<T>> {
-  return rotated(workload, settings, ['ours', 'raw'], run, summary);
+/** How tables and logs name each variant. */
+const LABELS: Record<HttpVariant, string> = {
+  ours: 'ours',
+  raw: 'raw amqplib',
+  ...PEER_LABELS,
+  plain: 'plain Nest',
+};
+
+/** Ours, raw, then the peers of this run: the columns of workloads 1 and 3. */
+function variants(settings: BenchSettings): Variant[] {
+  return ['ours', 'raw', ...settings.peers];
 }
 
 /**
  * Runs `run` for every variant `settings.runs` times; run i starts with the i-th variant (mod
- * their number) and goes on in order: two variants alternate which goes first, and three each take
- * every place once in three runs.
+ * their number) and goes on in order: with n variants, n runs give each every place once, and
+ * fewer runs still move every variant's place from run to run, so that a drift in the machine's
+ * load does not always favour the same one.
  */
 async function rotated<V extends string, T>(
   workload: string,
@@ -100,6 +105,7 @@ async function rotated<V extends string, T>(
   summary: (result: T) => string,
 ): Promise<Record<V, T[]>> {
   const results = {} as Record<V, T[]>;
+  const width = Math.max(...variants.map((v) => v.length));
   for (const variant of variants) {
     results[variant] = [];
   }
@@ -111,7 +117,7 @@ async function rotated<V extends string, T>(
         const result = await withDeadline(run(variant));
         results[variant].push(result);
         console.log(
-          `  ${workload} ${i + 1}/${settings.runs} ${variant.padEnd(4)} ${summary(result)} (${seconds(started)} s)`,
+          `  ${workload} ${i + 1}/${settings.runs} ${variant.padEnd(width)} ${summary(result)} (${seconds(started)} s)`,
         );
       } catch (error) {
         failures.push({ workload, run: i + 1, variant, error: describe(error) });
@@ -143,10 +149,13 @@ const WORKLOADS: Record<
   (settings: BenchSettings, results: Results) => Promise<void>
 > = {
   async pipeline(settings, results) {
-    console.log(`\n1. Event pipeline: ${int(settings.pipeline.events)} events per run`);
-    results.pipeline = await paired(
+    console.log(
+      `\n1. Event pipeline: ${int(settings.pipeline.events)} events per run; ${variants(settings).join(', ')}`,
+    );
+    results.pipeline = await rotated(
       'pipeline',
       settings,
+      variants(settings),
       (variant) => runPipeline(settings, variant),
       (r) =>
         `publish ${int(r.publishPerSec)}/s, end-to-end ${int(r.endToEndPerSec)}/s, lost ${r.lost}`,
@@ -155,22 +164,26 @@ const WORKLOADS: Record<
   async http(settings, results) {
     console.log(
       `\n2. HTTP to processed: ${settings.http.connections} connections × ${settings.http.seconds} s; ` +
-        'fronts: ours, raw (bare node:http), nest (plain Nest on Express, emit() not awaited)',
+        `fronts: ${[...variants(settings), 'plain'].join(', ')} ` +
+        '(plain: plain Nest on Express, emit() not awaited)',
     );
     results.http = await rotated(
       'http',
       settings,
-      ['ours', 'raw', 'nest'],
+      [...variants(settings), 'plain'],
       (variant) => runHttpOrders(settings, variant),
       (r) =>
         `${int(r.acceptedPerSec)} req/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, drain ${(r.drainMs / 1_000).toFixed(1)} s, lost ${r.lost}`,
     );
   },
   async rpc(settings, results) {
-    console.log(`\n3. Request/response: ${settings.rpc.seconds} s per point`);
-    results.rpc = await paired(
+    console.log(
+      `\n3. Request/response: ${settings.rpc.seconds} s per point; ${variants(settings).join(', ')}`,
+    );
+    results.rpc = await rotated(
       'rpc',
       settings,
+      variants(settings),
       (variant) => runRequestReply(settings, variant),
       (r) => r.points.map((p) => `${p.path} c=${p.concurrency} ${int(p.perSec)}/s`).join(', '),
     );
@@ -239,104 +252,291 @@ const WORKLOADS: Record<
   },
 };
 
+/** Targets on the ratio of medians against each peer present (issue #16), by peer column. */
+function peerTargets(
+  columns: readonly string[],
+  wanted: { nest?: number; golevelup?: number },
+): Target[] {
+  return (Object.entries(wanted) as [keyof typeof wanted, number][])
+    .filter(([peer]) => columns.includes(peer))
+    .map(([peer, value]) => ({ op: '>=', value, against: [columns.indexOf(peer)] }));
+}
+
+/** A target against the best of the peers present ("the faster peer", "the lower peer p99"). */
+function bestPeerTarget(columns: readonly string[], op: Target['op'], value: number): Target[] {
+  const peers = columns.flatMap((c, k) => (c === 'nest' || c === 'golevelup' ? [k] : []));
+  return peers.length > 0 ? [{ op, value, against: peers }] : [];
+}
+
+/** A row of a table that has ours only (memory, scale-out). */
+function one(metric: string, unit: Unit, values: (number | undefined)[], note?: string) {
+  return row(metric, unit, [values], { note });
+}
+
 function sections(settings: BenchSettings, results: Results): Section[] {
   const list: Section[] = [];
   const queueType = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
   const prefetch = process.env.RABBITMQ_PREFETCH ?? '50';
   const { pipeline, http, rpc, brokerAway, backlog, replicas } = results;
+  const keys = variants(settings);
+  const labels = keys.map((k) => LABELS[k]);
+  const notes = (workload: 'pipeline' | 'http' | 'rpc') =>
+    guaranteeNotes(
+      workload,
+      keys.map((key) => ({ key, label: LABELS[key] })),
+    );
   if (pipeline) {
-    const both = <T>(pick: (r: PipelineRun) => T) =>
-      [pipeline.ours.map(pick), pipeline.raw.map(pick)] as const;
+    const all = <T>(pick: (r: PipelineRun) => T) => keys.map((k) => (pipeline[k] ?? []).map(pick));
     list.push({
       title:
         `1. Event pipeline: ${int(settings.pipeline.events)} × order.placed.v1 (~200 B), ` +
-        `${settings.pipeline.window} publishes in flight, prefetch ${prefetch}, ${queueType} queues`,
+        `${settings.pipeline.window} publishes in flight, prefetch ${prefetch}, ${queueType} queues; ` +
+        "each variant's own publisher (in the bench process) and consumer",
+      columns: labels,
       rows: [
-        row('confirmed publishes/s', 'rate', ...both((r) => r.publishPerSec)),
-        row('end-to-end events/s', 'rate', ...both((r) => r.endToEndPerSec), {
-          target: { op: '>=', value: 0.9 },
-        }),
-        row('lost', 'count', ...both((r) => r.lost)),
-        row('duplicates', 'count', ...both((r) => r.duplicates)),
-        row('publish errors', 'count', ...both((r) => r.publishErrors)),
         row(
-          'dead-lettered',
-          'count',
-          pipeline.ours.map((r) => r.deadLettered),
+          'confirmed publishes/s',
+          'rate',
+          all((r) => r.publishPerSec),
         ),
-        row('CPU per event: consumer', 'µs', ...both((r) => r.cpuUsPerEvent.consumer)),
-        row('CPU per event: bench (publisher)', 'µs', ...both((r) => r.cpuUsPerEvent.bench)),
-        row('CPU per event: broker', 'µs', ...both((r) => r.cpuUsPerEvent.broker), {
-          note: 'all of the broker, including any other traffic it had meanwhile',
+        row(
+          'end-to-end events/s',
+          'rate',
+          all((r) => r.endToEndPerSec),
+          {
+            targets: [
+              { op: '>=', value: 0.9, against: [1] },
+              ...peerTargets(keys, { nest: 1.3, golevelup: 1.1 }),
+            ],
+          },
+        ),
+        row(
+          'lost',
+          'count',
+          all((r) => r.lost),
+        ),
+        row(
+          'duplicates',
+          'count',
+          all((r) => r.duplicates),
+        ),
+        row(
+          'publish errors',
+          'count',
+          all((r) => r.publishErrors),
+        ),
+        row('dead-lettered', 'count', [(pipeline.ours ?? []).map((r) => r.deadLettered)], {
+          note: 'ours only: the others have no dead-letter queue',
         }),
-        row('peak RSS consumer', 'MB', ...both((r) => r.peakRssMb.consumer)),
-        row('peak RSS bench (publisher)', 'MB', ...both((r) => r.peakRssMb.bench), {
-          note: 'includes the TypeScript loader (ts-node) of the bench process',
-        }),
+        row(
+          'CPU per event: consumer',
+          'µs',
+          all((r) => r.cpuUsPerEvent.consumer),
+        ),
+        row(
+          'CPU per event: bench (publisher)',
+          'µs',
+          all((r) => r.cpuUsPerEvent.bench),
+        ),
+        row(
+          'CPU per event: broker',
+          'µs',
+          all((r) => r.cpuUsPerEvent.broker),
+          {
+            note: 'all of the broker, including any other traffic it had meanwhile',
+          },
+        ),
+        row(
+          'peak RSS consumer',
+          'MB',
+          all((r) => r.peakRssMb.consumer),
+        ),
+        row(
+          'peak RSS bench (publisher)',
+          'MB',
+          all((r) => r.peakRssMb.bench),
+          {
+            note: 'includes the TypeScript loader (ts-node) of the bench process',
+          },
+        ),
       ],
+      notes: notes('pipeline'),
     });
   }
   if (http) {
-    const both = <T>(pick: (r: HttpRun) => T) => [http.ours.map(pick), http.raw.map(pick)] as const;
+    const all = <T>(pick: (r: HttpRun) => T) => keys.map((k) => (http[k] ?? []).map(pick));
     list.push({
       title:
         `2. HTTP to processed: POST /orders, ${settings.http.connections} connections × ` +
-        `${settings.http.seconds} s; baseline: bare node:http + amqplib confirms, same consumer app`,
+        `${settings.http.seconds} s; each front answers 202 once its publish resolved; our consumer ` +
+        'app processes the orders of every front',
+      columns: labels,
       rows: [
-        row('accepted requests/s', 'rate', ...both((r) => r.acceptedPerSec), {
-          target: { op: '>=', value: 0.6 },
-        }),
-        row('latency p50', 'ms', ...both((r) => r.latencyMs.p50)),
-        row('latency p99', 'ms', ...both((r) => r.latencyMs.p99)),
-        row('drain after the load', 's', ...both((r) => r.drainMs / 1_000), { ratio: false }),
-        row('accepted per run', 'count', ...both((r) => r.accepted)),
-        row('lost', 'count', ...both((r) => r.lost)),
-        row('non-2xx + errors', 'count', ...both((r) => r.non2xx + r.errors)),
         row(
-          'CPU per order: front (producer / bare http)',
-          'µs',
-          ...both((r) => r.cpuUsPerRequest.front),
+          'accepted requests/s',
+          'rate',
+          all((r) => r.acceptedPerSec),
+          {
+            targets: [
+              { op: '>=', value: 0.6, against: [1] },
+              ...peerTargets(keys, { nest: 1.3, golevelup: 1.1 }),
+            ],
+          },
         ),
-        row('CPU per order: consumer', 'µs', ...both((r) => r.cpuUsPerRequest.consumer)),
-        row('CPU per order: broker', 'µs', ...both((r) => r.cpuUsPerRequest.broker)),
-        row('CPU per order: bench (autocannon)', 'µs', ...both((r) => r.cpuUsPerRequest.bench)),
-        row('peak RSS front (producer / bare http)', 'MB', ...both((r) => r.peakRssMb.front)),
-        row('peak RSS consumer', 'MB', ...both((r) => r.peakRssMb.consumer)),
+        row(
+          'latency p50',
+          'ms',
+          all((r) => r.latencyMs.p50),
+        ),
+        row(
+          'latency p99',
+          'ms',
+          all((r) => r.latencyMs.p99),
+        ),
+        row(
+          'drain after the load',
+          's',
+          all((r) => r.drainMs / 1_000),
+          { ratio: false },
+        ),
+        row(
+          'accepted per run',
+          'count',
+          all((r) => r.accepted),
+        ),
+        row(
+          'lost',
+          'count',
+          all((r) => r.lost),
+        ),
+        row(
+          'non-2xx + errors',
+          'count',
+          all((r) => r.non2xx + r.errors),
+        ),
+        row(
+          'CPU per order: front',
+          'µs',
+          all((r) => r.cpuUsPerRequest.front),
+        ),
+        row(
+          'CPU per order: consumer',
+          'µs',
+          all((r) => r.cpuUsPerRequest.consumer),
+        ),
+        row(
+          'CPU per order: broker',
+          'µs',
+          all((r) => r.cpuUsPerRequest.broker),
+        ),
+        row(
+          'CPU per order: bench (autocannon)',
+          'µs',
+          all((r) => r.cpuUsPerRequest.bench),
+        ),
+        row(
+          'peak RSS front',
+          'MB',
+          all((r) => r.peakRssMb.front),
+        ),
+        row(
+          'peak RSS consumer',
+          'MB',
+          all((r) => r.peakRssMb.consumer),
+        ),
+      ],
+      notes: [
+        'raw amqplib: bare node:http; stock Nest and golevelup: a Nest app on Fastify, as ours; ' +
+          'see bench/README.md',
+        ...notes('http'),
       ],
     });
     // Issue #5's target: the same ours runs against a plain Nest app that does less per request.
-    const vsNest = <T>(pick: (r: HttpRun) => T) =>
-      [http.ours.map(pick), http.nest.map(pick)] as const;
+    const vsPlain = <T>(pick: (r: HttpRun) => T) => [
+      (http.ours ?? []).map(pick),
+      (http.plain ?? []).map(pick),
+    ];
     list.push({
       title:
         `2b. HTTP to processed vs plain Nest: the same ours runs; baseline: a Nest 12 app on Express ` +
         `whose POST /orders calls ClientProxy.emit() (RMQ transport, non-persistent, not awaited) ` +
         `and answers 202 at once, no validation, same consumer app`,
-      header: ['ours', 'plain Nest'],
+      columns: [LABELS.ours, LABELS.plain],
       rows: [
-        row('accepted requests/s', 'rate', ...vsNest((r) => r.acceptedPerSec), {
-          target: { op: '>=', value: 1.5 },
-        }),
-        row('latency p50', 'ms', ...vsNest((r) => r.latencyMs.p50)),
-        row('latency p99', 'ms', ...vsNest((r) => r.latencyMs.p99)),
-        row('drain after the load', 's', ...vsNest((r) => r.drainMs / 1_000), { ratio: false }),
-        row('accepted per run', 'count', ...vsNest((r) => r.accepted)),
-        row('lost', 'count', ...vsNest((r) => r.lost), {
-          note:
-            'plain Nest: accepted (202) orders whose order.processed.v1 never came; its 202 ' +
-            'does not wait for the broker, so an order it accepted can be lost',
-        }),
-        row('non-2xx + errors', 'count', ...vsNest((r) => r.non2xx + r.errors)),
         row(
-          'CPU per order: front (producer / plain Nest)',
-          'µs',
-          ...vsNest((r) => r.cpuUsPerRequest.front),
+          'accepted requests/s',
+          'rate',
+          vsPlain((r) => r.acceptedPerSec),
+          {
+            targets: [{ op: '>=', value: 1.5, against: [1] }],
+          },
         ),
-        row('CPU per order: consumer', 'µs', ...vsNest((r) => r.cpuUsPerRequest.consumer)),
-        row('CPU per order: broker', 'µs', ...vsNest((r) => r.cpuUsPerRequest.broker)),
-        row('CPU per order: bench (autocannon)', 'µs', ...vsNest((r) => r.cpuUsPerRequest.bench)),
-        row('peak RSS front (producer / plain Nest)', 'MB', ...vsNest((r) => r.peakRssMb.front)),
-        row('peak RSS consumer', 'MB', ...vsNest((r) => r.peakRssMb.consumer)),
+        row(
+          'latency p50',
+          'ms',
+          vsPlain((r) => r.latencyMs.p50),
+        ),
+        row(
+          'latency p99',
+          'ms',
+          vsPlain((r) => r.latencyMs.p99),
+        ),
+        row(
+          'drain after the load',
+          's',
+          vsPlain((r) => r.drainMs / 1_000),
+          { ratio: false },
+        ),
+        row(
+          'accepted per run',
+          'count',
+          vsPlain((r) => r.accepted),
+        ),
+        row(
+          'lost',
+          'count',
+          vsPlain((r) => r.lost),
+          {
+            note:
+              'plain Nest: accepted (202) orders whose order.processed.v1 never came; its 202 ' +
+              'does not wait for the broker, so an order it accepted can be lost',
+          },
+        ),
+        row(
+          'non-2xx + errors',
+          'count',
+          vsPlain((r) => r.non2xx + r.errors),
+        ),
+        row(
+          'CPU per order: front',
+          'µs',
+          vsPlain((r) => r.cpuUsPerRequest.front),
+        ),
+        row(
+          'CPU per order: consumer',
+          'µs',
+          vsPlain((r) => r.cpuUsPerRequest.consumer),
+        ),
+        row(
+          'CPU per order: broker',
+          'µs',
+          vsPlain((r) => r.cpuUsPerRequest.broker),
+        ),
+        row(
+          'CPU per order: bench (autocannon)',
+          'µs',
+          vsPlain((r) => r.cpuUsPerRequest.bench),
+        ),
+        row(
+          'peak RSS front',
+          'MB',
+          vsPlain((r) => r.peakRssMb.front),
+        ),
+        row(
+          'peak RSS consumer',
+          'MB',
+          vsPlain((r) => r.peakRssMb.consumer),
+        ),
       ],
     });
   }
@@ -344,37 +544,32 @@ function sections(settings: BenchSettings, results: Results): Section[] {
     const rows = [];
     for (const path of ['direct', 'http'] as const) {
       for (const concurrency of settings.rpc.concurrency) {
-        const pick = (
-          runs: RpcRun[],
-          metric: (p: RpcRun['points'][number]) => number | undefined,
-        ) =>
-          runs.flatMap((r) =>
-            r.points.filter((p) => p.path === path && p.concurrency === concurrency).map(metric),
+        const pick = (metric: (p: RpcRun['points'][number]) => number | undefined) =>
+          keys.map((k) =>
+            (rpc[k] ?? []).flatMap((r) =>
+              r.points.filter((p) => p.path === path && p.concurrency === concurrency).map(metric),
+            ),
           );
-        const label = `${path === 'direct' ? 'client.send' : 'POST /quotes'} c=${concurrency}`;
+        const label = `${path === 'direct' ? 'client' : 'POST /quotes'} c=${concurrency}`;
         const highest = concurrency === Math.max(...settings.rpc.concurrency);
         const targeted = path === 'direct' && highest;
         const metric = (
           name: string,
           unit: Unit,
           value: (p: RpcRun['points'][number]) => number | undefined,
-          target?: Target,
-        ) => row(`${label} ${name}`, unit, pick(rpc.ours, value), pick(rpc.raw, value), { target });
+          targets: Target[] = [],
+        ) => row(`${label} ${name}`, unit, pick(value), { targets: targeted ? targets : [] });
         rows.push(
-          metric(
-            'requests/s',
-            'rate',
-            (p) => p.perSec,
-            targeted ? { op: '>=', value: 0.9 } : undefined,
-          ),
+          metric('requests/s', 'rate', (p) => p.perSec, [
+            { op: '>=', value: 0.9, against: [1] },
+            ...bestPeerTarget(keys, '>=', 1.1),
+          ]),
           metric('p50', 'ms', (p) => p.latencyMs.p50),
           metric('p90', 'ms', (p) => p.latencyMs.p90),
-          metric(
-            'p99',
-            'ms',
-            (p) => p.latencyMs.p99,
-            targeted ? { op: '<=', value: 1.2 } : undefined,
-          ),
+          metric('p99', 'ms', (p) => p.latencyMs.p99, [
+            { op: '<=', value: 1.2, against: [1] },
+            ...bestPeerTarget(keys, '<=', 1),
+          ]),
           metric('errors', 'count', (p) => p.errors),
         );
         if (highest) {
@@ -396,25 +591,28 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         }
       }
     }
+    const all = <T>(pick: (r: RpcRun) => T) => keys.map((k) => (rpc[k] ?? []).map(pick));
     rows.push(
       row(
-        'peak RSS server (consumer / raw)',
+        'peak RSS server',
         'MB',
-        rpc.ours.map((r) => r.peakRssMb.server),
-        rpc.raw.map((r) => r.peakRssMb.server),
+        all((r) => r.peakRssMb.server),
       ),
       row(
-        'peak RSS front (producer / bare http)',
+        'peak RSS front',
         'MB',
-        rpc.ours.map((r) => r.peakRssMb.front),
-        rpc.raw.map((r) => r.peakRssMb.front),
+        all((r) => r.peakRssMb.front),
       ),
     );
     list.push({
       title:
-        `3. Request/response: order.quote.v1 for ${settings.rpc.seconds} s per point; baseline: ` +
-        'amqplib direct reply-to (noDelay) + raw quote server, bare node:http for POST /quotes',
+        `3. Request/response: order.quote.v1 for ${settings.rpc.seconds} s per point, from each ` +
+        "variant's own client in the bench (ours: MessageBus.request; raw: amqplib direct reply-to; " +
+        'stock Nest: ClientProxy.send; golevelup: AmqpConnection.request) and over HTTP ' +
+        '(POST /quotes on its front)',
+      columns: labels,
       rows,
+      notes: notes('rpc'),
     });
   }
   if (brokerAway || (backlog && backlog.length > 0)) {
@@ -422,39 +620,37 @@ function sections(settings: BenchSettings, results: Results): Section[] {
     if (brokerAway) {
       const outages = brokerAway.outages;
       rows.push(
-        row('producer RSS under load, broker up', 'MB', [brokerAway.rssBeforeMb]),
-        row(
+        one('producer RSS under load, broker up', 'MB', [brokerAway.rssBeforeMb]),
+        one(
           'producer peak RSS, broker away',
           'MB',
           outages.map((o) => o.peakRssMb),
-          undefined,
-          { note: 'one value per outage' },
+          'one value per outage',
         ),
-        row(
+        one(
           'producer RSS after recovery',
           'MB',
           outages.map((o) => o.rssAfterMb),
         ),
-        row('producer peak RSS (whole run)', 'MB', [brokerAway.peakRssMb]),
-        row('producer V8 heap used, broker up', 'MB', [brokerAway.heapBeforeMb]),
-        row(
+        one('producer peak RSS (whole run)', 'MB', [brokerAway.peakRssMb]),
+        one('producer V8 heap used, broker up', 'MB', [brokerAway.heapBeforeMb]),
+        one(
           'producer V8 heap used after recovery',
           'MB',
           outages.map((o) => o.heapAfterMb),
         ),
-        row(
+        one(
           '503s while away',
           'count',
           outages.map((o) => o.responses['503'] ?? 0),
         ),
-        row(
+        one(
           '202s while away',
           'count',
           outages.map((o) => o.responses['202'] ?? 0),
-          undefined,
-          { note: 'publishes confirmed just before the cut took effect' },
+          'publishes confirmed just before the cut took effect',
         ),
-        row(
+        one(
           'other answers while away',
           'count',
           outages.map((o) =>
@@ -463,7 +659,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
               .reduce((sum, [, n]) => sum + n, 0),
           ),
         ),
-        row(
+        one(
           'first 202 after the broker is back',
           's',
           outages.map((o) => o.recoveryMs / 1_000),
@@ -472,44 +668,43 @@ function sections(settings: BenchSettings, results: Results): Section[] {
     }
     if (backlog && backlog.length > 0) {
       rows.push(
-        row(
+        one(
           'backlog drained, events/s',
           'rate',
           backlog.map((b) => b.drainPerSec),
         ),
-        row(
+        one(
           'backlog drain time',
           's',
           backlog.map((b) => b.drainSeconds),
         ),
-        row(
+        one(
           'consumer RSS when ready',
           'MB',
           backlog.map((b) => b.rssAtReadyMb),
         ),
-        row(
+        one(
           'consumer peak RSS draining',
           'MB',
           backlog.map((b) => b.peakRssMb),
         ),
-        row(
+        one(
           'consumer V8 heap used when ready',
           'MB',
           backlog.map((b) => b.heapAtReadyMb),
         ),
-        row(
+        one(
           'consumer V8 heap used after draining',
           'MB',
           backlog.map((b) => b.heapAfterMb),
-          undefined,
-          { note: "from the consumer's /metrics (nodejs_heap_size_used_bytes)" },
+          "from the consumer's /metrics (nodejs_heap_size_used_bytes)",
         ),
-        row(
+        one(
           'consumer RSS after draining',
           'MB',
           backlog.map((b) => b.rssAfterMb),
         ),
-        row(
+        one(
           'backlog lost',
           'count',
           backlog.map((b) => b.lost),
@@ -521,6 +716,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         `4. Memory: ${settings.memory.connections} connections POST /orders while the producer's broker ` +
         `goes away ${settings.runs}× for ${settings.memory.outageSeconds} s (TCP proxy); consumer ` +
         `draining a ${int(settings.memory.backlog)}-message backlog`,
+      columns: [LABELS.ours],
       rows,
     });
   }
@@ -537,9 +733,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
       only = counts,
     ) =>
       only.map((n, i) =>
-        row(`${metric}: ${replicaCount(n)}`, unit, at(n).map(pick), undefined, {
-          note: i === 0 ? note : undefined,
-        }),
+        one(`${metric}: ${replicaCount(n)}`, unit, at(n).map(pick), i === 0 ? note : undefined),
       );
     const scaling = (r: ReplicaRun) => {
       const first = replicas.find((b) => b.run === r.run && b.replicas === base);
@@ -551,6 +745,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         `5. Scale-out: ${int(settings.replicas.events)} × order.placed.v1 into ` +
         `${counts.join(', ')} consumer app replicas on the same queue, ${settings.pipeline.window} ` +
         `publishes in flight, prefetch ${prefetch} per replica, ${queueType} queues`,
+      columns: [LABELS.ours],
       rows: [
         ...perCount('end-to-end events/s', 'rate', (r) => r.endToEndPerSec),
         ...perCount(
@@ -563,12 +758,12 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         ...perCount('confirmed publishes/s', 'rate', (r) => r.publishPerSec),
         ...perCount('lost', 'count', (r) => r.lost),
         ...perCount('duplicates', 'count', (r) => r.duplicates),
-        row(
+        one(
           'publish errors (all counts)',
           'count',
           replicas.map((r) => r.publishErrors),
         ),
-        row(
+        one(
           'dead-lettered (all counts)',
           'count',
           replicas.map((r) => r.deadLettered),
@@ -655,6 +850,23 @@ async function main(): Promise<void> {
   if (!settings.skipBuild) {
     buildApps();
   }
+  const peersUsed = settings.workloads.some((w) => ['pipeline', 'http', 'rpc'].includes(w))
+    ? settings.peers
+    : [];
+  preparePeers(peersUsed);
+  const peers = Object.fromEntries(peersUsed.map((peer) => [peer, peerVersions(peer)]));
+  if (peersUsed.length > 0) {
+    console.log(
+      `Peers: ${peersUsed
+        .map(
+          (peer) =>
+            `${PEER_LABELS[peer]} (${Object.entries(peers[peer])
+              .map(([name, version]) => `${name} ${version}`)
+              .join(', ')})`,
+        )
+        .join('; ')}`,
+    );
+  }
   const watchdog = setTimeout(() => {
     console.error(`\nThe bench took longer than ${settings.timeoutMinutes} min: aborting.`);
     void closeAllScopes(15_000).finally(() => process.exit(1));
@@ -668,15 +880,14 @@ async function main(): Promise<void> {
   clearTimeout(watchdog);
 
   const tables = sections(settings, results);
-  const header: [string, string] = ['ours', 'raw amqplib'];
   for (const table of tables) {
-    console.log(renderSection(table, header));
+    console.log(renderSection(table));
   }
-  const nestLost = (results.http?.nest ?? []).reduce((sum, r) => sum + r.lost, 0);
-  if (nestLost > 0) {
+  const plainLost = (results.http?.plain ?? []).reduce((sum, r) => sum + r.lost, 0);
+  if (plainLost > 0) {
     // Reported, not a failure of the bench: that baseline does not wait for the broker.
     console.warn(
-      `\nThe plain Nest baseline lost ${int(nestLost)} accepted order(s) over its runs (table 2b).`,
+      `\nThe plain Nest baseline lost ${int(plainLost)} accepted order(s) over its runs (table 2b).`,
     );
   }
   const durationS = (performance.now() - started) / 1_000;
@@ -702,7 +913,7 @@ async function main(): Promise<void> {
     dir,
     `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}${settings.quick ? '-quick' : ''}.json`,
   );
-  const markdown = tables.map((t) => renderMarkdown(t, header)).join('\n\n');
+  const markdown = tables.map((t) => renderMarkdown(t)).join('\n\n');
   writeFileSync(
     file,
     JSON.stringify(
@@ -711,6 +922,7 @@ async function main(): Promise<void> {
         durationS,
         settings: { ...settings, brokerUrl: redactUrl(settings.brokerUrl) },
         machine: { ...host, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) },
+        peers,
         results,
         tables,
         markdown,
@@ -723,11 +935,11 @@ async function main(): Promise<void> {
   );
   console.log(`Results written to ${file}`);
 
+  // Every variant that waits for the broker must lose nothing; the plain Nest baseline does not wait.
+  const confirmedFronts = Object.entries(results.http ?? {}).filter(([front]) => front !== 'plain');
   const lost = [
-    ...(results.pipeline?.ours ?? []),
-    ...(results.pipeline?.raw ?? []),
-    ...(results.http?.ours ?? []),
-    ...(results.http?.raw ?? []),
+    ...Object.values(results.pipeline ?? {}).flat(),
+    ...confirmedFronts.flatMap(([, runs]) => runs),
     ...(results.backlog ?? []),
     ...(results.replicas ?? []),
   ].some((r) => r.lost > 0);

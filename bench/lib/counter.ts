@@ -98,8 +98,12 @@ export class ProcessedCounter {
     const now = performance.now();
     let orderId: string | undefined;
     try {
-      const body = JSON.parse(msg.content.toString('utf8')) as { data?: { orderId?: string } };
-      orderId = body.data?.orderId;
+      // Nest's `{ pattern, data }` envelope (ours, raw, stock Nest) or a bare payload (golevelup).
+      const body = JSON.parse(msg.content.toString('utf8')) as {
+        data?: { orderId?: string };
+        orderId?: string;
+      };
+      orderId = body.data?.orderId ?? body.orderId;
     } catch {
       return;
     }

@@ -62,6 +62,15 @@ export function buildApps(): void {
   }
 }
 
+/** How the bench's own services are transpiled: CommonJS, with the decorator settings of tsconfig.json. */
+export const TRANSPILE_OPTIONS: ts.CompilerOptions = {
+  module: ts.ModuleKind.CommonJS,
+  target: ts.ScriptTarget.ES2023,
+  // Nest's decorators (plain-nest-http.ts, the peers), as tsconfig.json compiles them for the apps.
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+};
+
 let rawServices: Record<string, string> | undefined;
 
 /** Transpiles bench/raw/*.ts to CommonJS in the temp folder; returns file name → .js path. */
@@ -75,13 +84,7 @@ function transpileRawServices(): Record<string, string> {
   rawServices = {};
   for (const file of readdirSync(source).filter((name) => name.endsWith('.ts'))) {
     const { outputText } = ts.transpileModule(readFileSync(join(source, file), 'utf8'), {
-      compilerOptions: {
-        module: ts.ModuleKind.CommonJS,
-        target: ts.ScriptTarget.ES2023,
-        // Nest's decorators (plain-nest-http.ts), as tsconfig.json compiles them for the apps.
-        experimentalDecorators: true,
-        emitDecoratorMetadata: true,
-      },
+      compilerOptions: TRANSPILE_OPTIONS,
       fileName: file,
     });
     const output = join(target, file.replace(/\.ts$/, '.js'));
@@ -298,6 +301,23 @@ export class BenchProcess {
     const nodePath = [join(ROOT, 'node_modules'), env.NODE_PATH].filter(Boolean).join(delimiter);
     const args = [...profileArgs(name, options.cpuProfile), entry];
     return BenchProcess.start(name, args, { ...env, NODE_PATH: nodePath }, true, ROOT);
+  }
+
+  /**
+   * Runs a peer's service from its build (bench/peers/<peer>/dist, see bench/lib/peers.ts), where
+   * it resolves its packages from that peer's node_modules.
+   */
+  static peerService(
+    name: string,
+    entry: string,
+    env: Record<string, string>,
+    options: { cpuProfile?: boolean } = {},
+  ): BenchProcess {
+    if (!existsSync(entry)) {
+      throw new Error(`${entry} is missing: the peers were not built`);
+    }
+    const args = [...profileArgs(name, options.cpuProfile), entry];
+    return BenchProcess.start(name, args, env, true, ROOT);
   }
 
   private static start(

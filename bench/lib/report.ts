@@ -3,32 +3,44 @@ import { spread, type Spread } from './stats';
 /** How a metric is printed. */
 export type Unit = 'rate' | 'ms' | 'MB' | 's' | 'count' | 'µs' | '%' | 'factor';
 
-/** A target on the ratio of medians, ours / baseline (raw, or the section's other column). */
+/**
+ * A target on a ratio of medians: ours (the first column) over another column's median, or over the
+ * best of several columns (the highest for `>=`, the lowest for `<=`: "the faster peer", "the lower
+ * peer p99").
+ */
 export interface Target {
   op: '>=' | '<=';
   value: number;
+  /** Column indexes (1 = the first column after ours). */
+  against: number[];
+}
+
+/** A target and how this row fares against it. */
+export interface TargetResult extends Target {
+  /** median(ours) / the baseline's median. */
+  ratio?: number;
+  met?: boolean;
 }
 
 /** One line of a results table. */
 export interface Row {
   metric: string;
   unit: Unit;
-  ours?: Spread;
-  raw?: Spread;
-  /** median(ours) / median(raw). */
-  ratio?: number;
-  target?: Target;
-  /** Whether the ratio meets the target. */
-  met?: boolean;
+  /** One spread per column (undefined where the column has no value). */
+  values: (Spread | undefined)[];
+  /** median(ours) / median(column k) for every column k after the first. */
+  ratios: (number | undefined)[];
+  targets: TargetResult[];
   note?: string;
 }
 
-/** A titled table of rows. */
+/** A titled table of rows, with notes printed under it (e.g. what a column does not promise). */
 export interface Section {
   title: string;
-  /** The two compared columns when not the default ones (e.g. ours vs plain Nest). */
-  header?: [string, string];
+  /** The compared columns; the first is ours, and the ratios are taken against it. */
+  columns: string[];
   rows: Row[];
+  notes?: string[];
 }
 
 /** The metric's name with its unit, as the tables print it (rates, counts, factors have none). */
@@ -38,34 +50,44 @@ function label(row: Row): string {
     : `${row.metric} (${row.unit})`;
 }
 
-/** Builds a row from per-run values; the ratio is taken when both sides have values. */
+/** Builds a row from per-run values, one list per column; ratios are taken against the first. */
 export function row(
   metric: string,
   unit: Unit,
-  ours: (number | undefined)[] | undefined,
-  raw?: (number | undefined)[],
-  { target, note, ratio = true }: { target?: Target; note?: string; ratio?: boolean } = {},
+  columns: ((number | undefined)[] | undefined)[],
+  { targets = [], note, ratio = true }: { targets?: Target[]; note?: string; ratio?: boolean } = {},
 ): Row {
-  const result: Row = { metric, unit, note };
-  const measured = (values: (number | undefined)[] | undefined) =>
-    (values ?? []).filter((v): v is number => v !== undefined && Number.isFinite(v));
-  if (measured(ours).length > 0) {
-    result.ours = spread(measured(ours));
-  }
-  if (measured(raw).length > 0) {
-    result.raw = spread(measured(raw));
-  }
-  if (ratio && result.ours && result.raw && result.raw.median !== 0) {
-    result.ratio = result.ours.median / result.raw.median;
-    if (target && Number.isFinite(result.ratio)) {
-      result.target = target;
-      result.met = target.op === '>=' ? result.ratio >= target.value : result.ratio <= target.value;
+  const values = columns.map((column) => {
+    const measured = (column ?? []).filter(
+      (v): v is number => v !== undefined && Number.isFinite(v),
+    );
+    return measured.length > 0 ? spread(measured) : undefined;
+  });
+  const ours = values[0]?.median;
+  const over = (median: number | undefined) =>
+    ratio && ours !== undefined && median !== undefined && median !== 0 ? ours / median : undefined;
+  const ratios = values.slice(1).map((value) => over(value?.median));
+  const results = targets.map((target): TargetResult => {
+    const medians = target.against
+      .map((k) => values[k]?.median)
+      .filter((m): m is number => m !== undefined);
+    const best =
+      medians.length === target.against.length
+        ? target.op === '>='
+          ? Math.max(...medians)
+          : Math.min(...medians)
+        : undefined;
+    const result = over(best);
+    if (result === undefined || !Number.isFinite(result)) {
+      return { ...target };
     }
-  }
-  if (target && result.target === undefined) {
-    result.target = target;
-  }
-  return result;
+    return {
+      ...target,
+      ratio: result,
+      met: target.op === '>=' ? result >= target.value : result <= target.value,
+    };
+  });
+  return { metric, unit, values, ratios, targets: results, note };
 }
 
 export function formatValue(value: number, unit: Unit): string {
@@ -99,69 +121,91 @@ function formatSpread(value: Spread | undefined, unit: Unit): string {
   return [value.min, value.median, value.max].map((v) => formatValue(v, unit)).join(' / ');
 }
 
-function formatTarget(row: Row): string {
-  if (!row.target) {
-    return '';
-  }
-  const wanted = `${row.target.op === '>=' ? '≥' : '≤'} ${row.target.value.toFixed(2)}×`;
-  if (row.met === undefined) {
-    return `${wanted}  n/a`;
-  }
-  return `${wanted}  ${row.met ? 'met' : 'MISSED'}`;
+function formatRatio(ratio: number | undefined): string {
+  return ratio === undefined || !Number.isFinite(ratio) ? '' : `${ratio.toFixed(2)}×`;
 }
 
-/** Renders a section as a fixed-width text table. */
-export function renderSection(section: Section, defaultHeader: [string, string]): string {
-  const header = section.header ?? defaultHeader;
-  const lines: string[][] = [
-    [
-      'metric',
-      `${header[0]} (min / median / max)`,
-      `${header[1]} (min / median / max)`,
-      'ratio',
-      'target',
-    ],
-    ...section.rows.map((r) => [
-      label(r),
-      formatSpread(r.ours, r.unit),
-      formatSpread(r.raw, r.unit),
-      r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`,
-      formatTarget(r),
-    ]),
+/** "≥ 1.10× golevelup: 1.23× met", one per target. */
+function formatTargets(row: Row, columns: string[]): string {
+  return row.targets
+    .map((target) => {
+      const wanted = `${target.op === '>=' ? '≥' : '≤'} ${target.value.toFixed(2)}×`;
+      const baseline =
+        target.against.length === 1
+          ? columns[target.against[0]]
+          : `best of ${target.against.map((k) => columns[k]).join(' / ')}`;
+      const outcome =
+        target.met === undefined
+          ? 'n/a'
+          : `${formatRatio(target.ratio)} ${target.met ? 'met' : 'MISSED'}`;
+      return `${wanted} ${baseline}: ${outcome}`;
+    })
+    .join('; ');
+}
+
+/** The header, cells and alignment of a section, shared by the text and Markdown renderings. */
+function cells(section: Section): { header: string[]; lines: string[][]; left: boolean[] } {
+  const { columns } = section;
+  const ratioColumns = section.rows.some((r) => r.ratios.some((x) => x !== undefined));
+  const hasTargets = section.rows.some((r) => r.targets.length > 0);
+  const header = [
+    'metric',
+    ...columns,
+    ...(ratioColumns ? columns.slice(1).map((c) => `${columns[0]} / ${c}`) : []),
+    ...(hasTargets ? ['targets (ratio of medians)'] : []),
   ];
-  const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
+  // A row may have values for the first columns only (e.g. ours only): the rest show as "—".
+  const lines = section.rows.map((r) => [
+    label(r),
+    ...columns.map((_, k) => formatSpread(r.values[k], r.unit)),
+    ...(ratioColumns ? columns.slice(1).map((_, k) => formatRatio(r.ratios[k])) : []),
+    ...(hasTargets ? [formatTargets(r, columns)] : []),
+  ]);
+  // Text columns (the metric, the targets) are left-aligned, numbers right-aligned.
+  const left = header.map((_, i) => i === 0 || (hasTargets && i === header.length - 1));
+  return { header, lines, left };
+}
+
+function noteLines(section: Section): string[] {
+  return [
+    ...section.rows.filter((r) => r.note).map((r) => `${r.metric}: ${r.note}`),
+    ...(section.notes ?? []),
+  ];
+}
+
+/** Renders a section as a fixed-width text table; values are min / median / max over the runs. */
+export function renderSection(section: Section): string {
+  const { header, lines, left } = cells(section);
+  const all = [header, ...lines];
+  const widths = header.map((_, column) => Math.max(...all.map((line) => line[column].length)));
   const render = (line: string[]) =>
     line
       .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+        left[column] ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
       )
       .join('   ')
       .trimEnd();
-  const notes = section.rows.filter((r) => r.note).map((r) => `  * ${r.metric}: ${r.note}`);
   return [
     `\n${section.title}`,
-    render(lines[0]),
+    '(each value: min / median / max over the runs)',
+    render(header),
     widths.map((w) => '-'.repeat(w)).join('   '),
-    ...lines.slice(1).map(render),
-    ...notes,
+    ...lines.map(render),
+    ...noteLines(section).map((note) => `  * ${note}`),
   ].join('\n');
 }
 
 /** Renders a section as a Markdown table (for bench/README.md). */
-export function renderMarkdown(section: Section, defaultHeader: [string, string]): string {
-  const header = section.header ?? defaultHeader;
-  const lines = [
-    `**${section.title}**`,
+export function renderMarkdown(section: Section): string {
+  const { header, lines, left } = cells(section);
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const notes = noteLines(section);
+  return [
+    `**${section.title}** (each value: min / median / max over the runs)`,
     '',
-    `| metric | ${header[0]} min / median / max | ${header[1]} min / median / max | ratio | target |`,
-    '| --- | ---: | ---: | ---: | --- |',
-    ...section.rows.map(
-      (r) =>
-        `| ${label(r)} | ` +
-        `${formatSpread(r.ours, r.unit)} | ${formatSpread(r.raw, r.unit)} | ` +
-        `${r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`} | ` +
-        `${formatTarget(r)} |`,
-    ),
-  ];
-  return lines.join('\n');
+    `| ${header.map(escape).join(' | ')} |`,
+    `| ${left.map((l) => (l ? '---' : '---:')).join(' | ')} |`,
+    ...lines.map((line) => `| ${line.map(escape).join(' | ')} |`),
+    ...(notes.length > 0 ? ['', ...notes.map((note) => `- ${note}`)] : []),
+  ].join('\n');
 }

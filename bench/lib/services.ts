@@ -3,6 +3,8 @@ import { MessagingConfig, RabbitClient } from '@app/messaging';
 import { deleteTopology, freePort, metricSample, uniqueName, waitFor } from '@app/testing';
 import { connectRaw } from '../raw/raw-amqp';
 import { ProcessedCounter } from './counter';
+import type { PeerCaller } from '../peers/shared/driver';
+import { openPeerCaller, peerEntry, type PeerName } from './peers';
 import { BenchProcess } from './processes';
 import type { Scope } from './scope';
 import type { BenchSettings } from './settings';
@@ -207,6 +209,64 @@ export async function startPlainNestHttp(
   const port = await freePort();
   const serviceEnv = { ...env, RABBITMQ_QUEUE: names.consumerQueue, PORT: String(port) };
   return startRawService(scope, settings, 'plain-nest-http', serviceEnv, port);
+}
+
+/** Starts a peer's consumer (events and the quote server) on the run's queue and exchange. */
+export async function startPeerConsumer(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+  peer: PeerName,
+): Promise<Service> {
+  return startPeerService(scope, settings, peer, 'consumer', {
+    ...env,
+    RABBITMQ_QUEUE: names.consumerQueue,
+  });
+}
+
+/** Starts a peer's HTTP front (POST /orders, POST /quotes) on a free port. */
+export async function startPeerHttp(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  peer: PeerName,
+): Promise<Service> {
+  const port = await freePort();
+  return startPeerService(scope, settings, peer, 'http', { ...env, PORT: String(port) }, port);
+}
+
+async function startPeerService(
+  scope: Scope,
+  settings: BenchSettings,
+  peer: PeerName,
+  part: 'consumer' | 'http',
+  env: Record<string, string>,
+  port = 0,
+): Promise<Service> {
+  const name = `${peer}-${part}`;
+  const child = BenchProcess.peerService(name, peerEntry(peer, part), env, {
+    cpuProfile: settings.cpuProfile,
+  });
+  scope.defer(`stop ${name}`, () => child.stop());
+  await child.waitIpcReady();
+  return { process: child, port, env };
+}
+
+/** The client of a peer in the bench process, on the run's exchange. */
+export function openPeerClient(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  peer: PeerName,
+): Promise<PeerCaller> {
+  return openPeerCaller(scope, peer, {
+    url: settings.brokerUrl,
+    exchange: env.RABBITMQ_EXCHANGE,
+    requestTimeoutMs: Number(env.REQUEST_TIMEOUT_MS ?? 5_000),
+    // As the peers' services read it (bench/peers/shared/peer-env.ts).
+    noDelay: env.RABBITMQ_NO_DELAY !== '0',
+  });
 }
 
 /** Our RabbitClient in the bench process, configured from the run's environment like a service. */

@@ -1,16 +1,23 @@
+import { PEERS, type PeerName } from './peers';
+
 /** The workloads `npm run bench` knows; BENCH_ONLY picks a subset. */
 export const WORKLOADS = ['pipeline', 'http', 'rpc', 'memory', 'replicas'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Everything a bench run can be tuned with, read once from the environment. */
 export interface BenchSettings {
-  /** BENCH_QUICK=1: a smoke run of about 2.5 minutes with small counts and short durations. */
+  /** BENCH_QUICK=1: a smoke run of a few minutes with small counts and short durations. */
   quick: boolean;
   /** The first URL of RABBITMQ_URL (default: the local broker). */
   brokerUrl: string;
   /** Repetitions of each workload; the table shows min / median / max over them. */
   runs: number;
   workloads: WorkloadName[];
+  /**
+   * BENCH_PEERS: the peers run beside ours and raw in the event-pipeline, HTTP and request/response
+   * workloads (default: all; `none` for none, which also skips installing them).
+   */
+  peers: PeerName[];
   pipeline: {
     events: number;
     /** Events published (and processed) before the measured batch, to warm up the JIT. */
@@ -73,6 +80,25 @@ function flag(name: string): boolean {
   return ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
 }
 
+function peers(): PeerName[] {
+  const raw = (process.env.BENCH_PEERS ?? '').trim();
+  if (raw === '') {
+    return [...PEERS];
+  }
+  if (raw === 'none') {
+    return [];
+  }
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(PEERS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_PEERS: unknown peer(s) ${unknown.join(', ')}; use ${PEERS.join(', ')} or none`,
+    );
+  }
+  // In the order of PEERS, so that tables keep their columns.
+  return PEERS.filter((peer) => names.includes(peer));
+}
+
 export function readSettings(): BenchSettings {
   const quick = flag('BENCH_QUICK');
   const only = (process.env.BENCH_ONLY ?? '')
@@ -93,6 +119,7 @@ export function readSettings(): BenchSettings {
     brokerUrl,
     runs: number('BENCH_RUNS', quick ? 2 : 3),
     workloads: only.length > 0 ? (only as WorkloadName[]) : [...WORKLOADS],
+    peers: peers(),
     pipeline: {
       events: number('BENCH_EVENTS', quick ? 3_000 : 50_000),
       warmup: number('BENCH_WARMUP_EVENTS', quick ? 300 : 1_000),
@@ -119,7 +146,7 @@ export function readSettings(): BenchSettings {
       events: number('BENCH_REPLICA_EVENTS', quick ? 2_000 : 20_000),
     },
     cpuProfile: flag('BENCH_CPU_PROF'),
-    timeoutMinutes: number('BENCH_TIMEOUT_MINUTES', quick ? 10 : 25),
+    timeoutMinutes: number('BENCH_TIMEOUT_MINUTES', quick ? 15 : 40),
     skipBuild: flag('BENCH_SKIP_BUILD'),
     appRoot: process.env.BENCH_APP_ROOT || undefined,
   };

@@ -10,12 +10,21 @@ import type { ChannelModel } from 'amqplib';
 import type { CountResult, ProcessedCounter } from '../lib/counter';
 import { pump, type PumpResult } from '../lib/load';
 import { placedEvents } from '../lib/orders';
+import { isPeer, type PeerName } from '../lib/peers';
 import { CpuMeter, keepChildLogs, localBrokerPid, ownMemory, resetOwnPeak } from '../lib/processes';
 import { Scope } from '../lib/scope';
-import { prepareRun, openRabbitClient, startConsumer, startRawConsumer } from '../lib/services';
+import {
+  openPeerClient,
+  openRabbitClient,
+  prepareRun,
+  startConsumer,
+  startPeerConsumer,
+  startRawConsumer,
+} from '../lib/services';
 import type { BenchSettings } from '../lib/settings';
 
-export type Variant = 'ours' | 'raw';
+/** Ours, the raw amqplib baseline, or one of the peers (bench/peers). */
+export type Variant = 'ours' | 'raw' | PeerName;
 
 /** What one batch of published events came to: workloads 1 and 5 report the same. */
 export interface PublishedBatch {
@@ -78,9 +87,9 @@ export function drainTimeoutMs(messages: number): number {
 
 /**
  * Workload 1: N order.placed.v1 events published from the bench (our MessageBus over RabbitClient,
- * or a raw confirm channel) with the same in-flight window, handled by a consumer in its own
- * process (the built consumer app, or bench/raw/raw-consumer.ts), which publishes
- * order.processed.v1 that the bench counts.
+ * a raw confirm channel, or the peer's own client) with the same in-flight window, handled by a
+ * consumer in its own process (the built consumer app, bench/raw/raw-consumer.ts, or the peer's
+ * consumer), which publishes order.processed.v1 that the bench counts.
  */
 export async function runPipeline(settings: BenchSettings, variant: Variant): Promise<PipelineRun> {
   const scope = new Scope(`pipeline/${variant}`);
@@ -91,8 +100,13 @@ export async function runPipeline(settings: BenchSettings, variant: Variant): Pr
     const consumer =
       variant === 'ours'
         ? await startConsumer(scope, settings, env, names)
-        : await startRawConsumer(scope, settings, env, names);
-    if (variant === 'ours') {
+        : isPeer(variant)
+          ? await startPeerConsumer(scope, settings, env, names, variant)
+          : await startRawConsumer(scope, settings, env, names);
+    if (isPeer(variant)) {
+      const caller = await openPeerClient(scope, settings, env, variant);
+      publish = (event) => caller.publishOrderPlaced(event);
+    } else if (variant === 'ours') {
       const bus = new MessageBus<OrderEvents, OrderRequests>(await openRabbitClient(scope, env));
       publish = (event) =>
         bus.publish(EventPatterns.OrderPlaced, event, { messageId: event.orderId });

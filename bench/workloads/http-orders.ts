@@ -1,10 +1,12 @@
 import { httpLoad } from '../lib/load';
+import { isPeer } from '../lib/peers';
 import { PLACE_ORDER_BODY } from '../lib/orders';
 import { CpuMeter, keepChildLogs, localBrokerPid } from '../lib/processes';
 import { Scope } from '../lib/scope';
 import {
   prepareRun,
   startConsumer,
+  startPeerHttp,
   startPlainNestHttp,
   startProducer,
   startRawHttp,
@@ -15,9 +17,10 @@ import { drainTimeoutMs, type Variant } from './event-pipeline';
 
 /**
  * The fronts workload 2 compares: the producer app (ours), the bare node:http + amqplib server
- * (raw), and a plain Nest app on Express that emit()s without waiting for the broker (nest).
+ * (raw), the peers' HTTP fronts (nest, golevelup), and a plain Nest app on Express that emit()s
+ * without waiting for the broker (plain).
  */
-export type HttpVariant = Variant | 'nest';
+export type HttpVariant = Variant | 'plain';
 
 /** One run of workload 2. */
 export interface HttpRun {
@@ -41,9 +44,9 @@ export interface HttpRun {
 
 /**
  * Workload 2: autocannon POSTs /orders to the front end (the built producer app, the bare
- * node:http + amqplib server of bench/raw/raw-http.ts, or the plain Nest app of
+ * node:http + amqplib server of bench/raw/raw-http.ts, a peer's HTTP front, or the plain Nest app of
  * bench/raw/plain-nest-http.ts); the built consumer app processes every accepted order in every
- * case, and the bench waits for each one's order.processed.v1.
+ * case, so only the front differs, and the bench waits for each one's order.processed.v1.
  */
 export async function runHttpOrders(
   settings: BenchSettings,
@@ -58,9 +61,11 @@ export async function runHttpOrders(
     const front =
       variant === 'ours'
         ? await startProducer(scope, settings, env, names)
-        : variant === 'nest'
+        : variant === 'plain'
           ? await startPlainNestHttp(scope, settings, env, names)
-          : await startRawHttp(scope, settings, env);
+          : isPeer(variant)
+            ? await startPeerHttp(scope, settings, env, variant)
+            : await startRawHttp(scope, settings, env);
 
     const { connections, seconds, warmupSeconds } = settings.http;
     const load = (duration: number) =>

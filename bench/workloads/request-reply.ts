@@ -1,6 +1,7 @@
 import { RequestPatterns, type OrderEvents, type OrderRequests } from '@app/contracts';
 import { MessageBus } from '@app/messaging';
 import { closedLoop, httpLoad } from '../lib/load';
+import { isPeer } from '../lib/peers';
 import { CpuMeter, localBrokerPid } from '../lib/processes';
 import { QUOTE_REQUEST } from '../lib/orders';
 import { connectRaw, RawRpcClient } from '../raw/raw-amqp';
@@ -8,10 +9,13 @@ import { Scope } from '../lib/scope';
 import {
   benchNames,
   deleteRunTopology,
+  openPeerClient,
   openRabbitClient,
   serviceEnv,
   type Service,
   startConsumer,
+  startPeerConsumer,
+  startPeerHttp,
   startProducer,
   startRawConsumer,
   startRawHttp,
@@ -43,9 +47,10 @@ export interface RpcRun {
 const EXPECTED_TOTAL = 3_490 + 279 + 499;
 
 /**
- * Workload 3: order.quote.v1 request/response, over HTTP (POST /quotes on the producer app, or on
- * the bare node:http server) and directly from the bench (MessageBus.request over RabbitClient, or
- * raw amqplib with direct reply-to), answered by the consumer app or bench/raw/raw-consumer.ts.
+ * Workload 3: order.quote.v1 request/response, over HTTP (POST /quotes on the producer app, the
+ * bare node:http server, or a peer's HTTP front) and directly from the bench (MessageBus.request
+ * over RabbitClient, raw amqplib with direct reply-to, or the peer's own caller), answered by the
+ * consumer app, bench/raw/raw-consumer.ts or the peer's consumer.
  */
 export async function runRequestReply(settings: BenchSettings, variant: Variant): Promise<RpcRun> {
   const scope = new Scope(`rpc/${variant}`);
@@ -61,6 +66,11 @@ export async function runRequestReply(settings: BenchSettings, variant: Variant)
       front = await startProducer(scope, settings, env, names);
       const bus = new MessageBus<OrderEvents, OrderRequests>(await openRabbitClient(scope, env));
       request = () => bus.request(RequestPatterns.OrderQuote, QUOTE_REQUEST);
+    } else if (isPeer(variant)) {
+      server = await startPeerConsumer(scope, settings, env, names, variant);
+      front = await startPeerHttp(scope, settings, env, variant);
+      const caller = await openPeerClient(scope, settings, env, variant);
+      request = () => caller.quote(QUOTE_REQUEST);
     } else {
       server = await startRawConsumer(scope, settings, env, names);
       front = await startRawHttp(scope, settings, env);

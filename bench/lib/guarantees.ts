@@ -1,0 +1,65 @@
+import type { PeerName } from './peers';
+
+/**
+ * What each compared system could not promise in a workload, printed under its table. Checked
+ * against the sources of @nestjs/microservices 12.1.1, @golevelup/nestjs-rabbitmq 9.0.2 and
+ * amqp-connection-manager 5.0.0, and against a broker (see "Guarantees" in bench/README.md).
+ */
+type Notes = Partial<Record<'ours' | 'raw' | PeerName, string>>;
+
+const PIPELINE: Notes = {
+  ours:
+    'persistent, confirmed, mandatory publishes (an unroutable one fails), manual acks; also ' +
+    'de-duplication by messageId, bounded delayed retries, a dead-letter queue with the reason, ' +
+    'a delivery limit, one JSON log line per order and metrics, none of which the others do',
+  raw: 'persistent, confirmed, mandatory publishes, manual acks; nothing else (no validation, retries, dead-lettering, de-duplication, reconnects, logs)',
+  nest:
+    'could not provide: a failed emit() for an unroutable message (mandatory is passed, returns are ' +
+    'ignored: it resolves); any nack, retry or dead-lettering (a handler that throws, or a payload ' +
+    'the ValidationPipe rejects, leaves its message unacked, holding a prefetch slot until the ' +
+    'connection closes); de-duplication',
+  golevelup:
+    'could not provide: a failed publish() for an unroutable message (mandatory is passed through, ' +
+    'returns are ignored: it resolves); bounded retries or dead-lettering (a failing handler is ' +
+    'nacked and requeued at once, without limit: a poison message loops); a bounded wait while the ' +
+    'broker is away (publishes wait in an unbounded in-memory buffer); de-duplication',
+};
+
+const HTTP: Notes = {
+  ours: '202 once the broker confirmed a routed, persistent order.placed.v1; 503 after a bounded wait while the broker is away; validation, idempotency keys, security headers, metrics and logs',
+  raw: '202 once confirmed (persistent, mandatory); no validation',
+  nest:
+    'could not provide: a failure for an unroutable order.placed.v1 (it gets a 202 once ' +
+    'confirmed: returns are ignored); the same validation and 202-after-confirm otherwise',
+  golevelup:
+    'could not provide: a failure for an unroutable order.placed.v1 (it gets a 202 once ' +
+    'confirmed: returns are ignored); a bounded wait while the broker is away (a request waits ' +
+    'for the buffered publish instead of getting a 503)',
+};
+
+const RPC: Notes = {
+  ours: 'direct reply-to; requests on a confirm channel with mandatory (an unroutable request fails at once) and a TTL equal to the timeout; handler errors reach the caller as typed errors',
+  raw: 'direct reply-to, no confirms on requests or replies, errors answered as a body',
+  nest:
+    'could not provide: a prompt failure for an unroutable request (returns are ignored: the ' +
+    'caller waits for its timeout, which Nest does not have: rxjs timeout() here); an ack for a ' +
+    'request the ValidationPipe rejects (it holds a prefetch slot until the connection closes); ' +
+    'replies are at-most-once (direct reply-to, acked before the reply, as documented)',
+  golevelup:
+    'could not provide: handler errors to the caller (an invalid or failing request is nacked and ' +
+    'requeued at once, without limit, until it expires; the caller only sees its timeout); a ' +
+    'prompt failure for an unroutable request; replies are at-most-once (direct reply-to)',
+};
+
+const NOTES = { pipeline: PIPELINE, http: HTTP, rpc: RPC };
+
+/** The notes of the given columns (in their order) for a workload, each led by its column's name. */
+export function guaranteeNotes(
+  workload: keyof typeof NOTES,
+  columns: { key: string; label: string }[],
+): string[] {
+  const notes: Record<string, string | undefined> = NOTES[workload];
+  return columns
+    .filter(({ key }) => notes[key] !== undefined)
+    .map(({ key, label }) => `${label}: ${notes[key]}`);
+}
