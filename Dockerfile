@@ -29,4 +29,4 @@ EXPOSE 3000 3001
 # the producer on PORT (3000) or the consumer on CONSUMER_PORT (3001); only one of them listens here.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "Promise.any([process.env.PORT||3000,process.env.CONSUMER_PORT||3001].map(p=>fetch('http://127.0.0.1:'+p+'/health/ready',{signal:AbortSignal.timeout(2000)}).then(r=>r.ok||Promise.reject(r.status)))).then(()=>process.exit(0),()=>process.exit(1))"]
-CMD ["node", "--enable-source-maps", "dist/apps/producer/apps/producer/src/main.js"]
+CMD ["node", "--enable-source-maps", "dist/producer.js"]

@@ -15,6 +15,7 @@ export default tseslint.config(
       // have until the bench (or `npm run typecheck:peers`) installs them.
       'bench/peers/',
       'eslint.config.mjs',
+      '.dependency-cruiser.cjs',
     ],
   },
   eslint.configs.recommended,
@@ -34,8 +35,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@app/*/*'],
-              message: 'Import libraries through their entry point only (e.g. @app/messaging).',
+              group: ['@app/*/*', '!@app/platform/http'],
+              message:
+                'Import libraries through their entry points only (e.g. @app/messaging, @app/platform/http).',
             },
             {
               group: ['**/libs/**', '../../*/src/**', '../../../*/src/**'],

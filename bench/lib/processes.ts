@@ -260,7 +260,7 @@ export class BenchProcess {
   }
 
   /**
-   * Runs the built app (dist/apps/<app>/apps/<app>/src/main.js) as production does; `name` (default:
+   * Runs the built app (its launcher, dist/<app>.js) as production does; `name` (default:
    * the app) tells replicas of one app apart in log files, profiles and errors.
    */
   static nestApp(
@@ -269,7 +269,7 @@ export class BenchProcess {
     options: { cpuProfile?: boolean; name?: string } = {},
   ): BenchProcess {
     const name = options.name ?? app;
-    const entry = join(appRoot, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
+    const entry = join(appRoot, 'dist', `${app}.js`);
     if (!existsSync(entry)) {
       throw new Error(`${entry} is missing; run node scripts/build-if-stale.mjs ${app}`);
     }

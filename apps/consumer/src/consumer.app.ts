@@ -1,13 +1,26 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ServiceLogger, startRabbitMicroservice, type RabbitServer } from '@app/messaging';
+import { startRabbitMicroservice, type RabbitServer } from '@app/messaging';
+import { ServiceLogger } from '@app/platform';
+import { measureHttp } from '@app/platform/http';
 import { AppModule } from './app.module';
+import { ConsumerConfig } from './config/consumer.config';
 
-/** Builds the consumer exactly as production runs it; main.ts and the e2e tests both use this. */
-export async function createConsumerApp(): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
-    logger: ServiceLogger.create('consumer'),
-  });
+export { ConsumerConfig };
+
+/**
+ * Builds the consumer exactly as production runs it; main.ts and the e2e tests both use this, the
+ * tests with a config of their own instead of the process environment.
+ */
+export async function createConsumerApp(
+  config = ConsumerConfig.fromEnv(),
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter(),
+    { logger: ServiceLogger.create(ConsumerConfig.serviceName, config.env) },
+  );
+  measureHttp(app);
   // process.exit() after a signal, rather than re-raising it, lets the asynchronous log
   // destination flush what was written during shutdown.
   app.enableShutdownHooks([], { useProcessExit: true });

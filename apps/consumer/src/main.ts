@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadEnv } from '@app/config';
-import { ConsumerEnv } from './config/consumer.env';
+import { ConsumerConfig } from './config/consumer.config';
 import { createConsumerApp, startConsumerApp } from './consumer.app';
 
 async function bootstrap(): Promise<void> {
-  const env = loadEnv(ConsumerEnv);
-  const app = await createConsumerApp();
-  await startConsumerApp(app, env.CONSUMER_PORT);
-  Logger.log(`Consumer listening on port ${env.CONSUMER_PORT}`, 'Bootstrap');
+  const config = ConsumerConfig.fromEnv();
+  const app = await createConsumerApp(config);
+  await startConsumerApp(app, config.env.CONSUMER_PORT);
+  Logger.log(`Consumer listening on port ${config.env.CONSUMER_PORT}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -12,10 +12,9 @@ import {
   uniqueName,
   waitFor,
   waitForQueueDepth,
-  withEnv,
   anOrderPlacedEvent,
 } from '@app/testing';
-import { createConsumerApp, startConsumerApp } from '@apps/consumer';
+import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
 const TOKEN = 'dead-letters-e2e-admin-token';
 const TEST_TIMEOUT_MS = 30_000;
@@ -93,12 +92,10 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
     outcomes.filter((o) => o.messageId === messageId && o.outcome === outcome).length;
 
   beforeAll(async () => {
-    await withEnv({ ...env, ADMIN_TOKEN: TOKEN, CONSUMER_PORT: '0' }, async () => {
-      app = await createConsumerApp();
-      const server = await startConsumerApp(app, 0);
-      server.onConsume((event) => outcomes.push(event));
-    });
-    const { port } = app!.getHttpServer().address() as AddressInfo;
+    app = await createConsumerApp(ConsumerConfig.fromEnv({ ...env, ADMIN_TOKEN: TOKEN }));
+    const server = await startConsumerApp(app, 0);
+    server.onConsume((event) => outcomes.push(event));
+    const { port } = app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${port}`;
   }, TEST_TIMEOUT_MS);
 
@@ -343,14 +340,15 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
     async () => {
       let disabled: NestFastifyApplication | undefined;
       try {
-        await withEnv(
-          { ...env, RABBITMQ_QUEUE: uniqueName('consumer-no-admin'), ADMIN_TOKEN: '' },
-          async () => {
-            disabled = await createConsumerApp();
-            await disabled.listen(0, '127.0.0.1');
-          },
+        disabled = await createConsumerApp(
+          ConsumerConfig.fromEnv({
+            ...env,
+            RABBITMQ_QUEUE: uniqueName('consumer-no-admin'),
+            ADMIN_TOKEN: '',
+          }),
         );
-        const { port } = disabled!.getHttpServer().address() as AddressInfo;
+        await disabled.listen(0, '127.0.0.1');
+        const { port } = disabled.getHttpServer().address() as AddressInfo;
         const request = async (path: string) => {
           const response = await fetch(`http://127.0.0.1:${port}${path}`, {
             headers: { authorization: `Bearer ${TOKEN}` },

@@ -17,9 +17,8 @@ import {
   uniqueName,
   waitFor,
   waitForQueueDepth,
-  withEnv,
 } from '@app/testing';
-import { createConsumerApp, startConsumerApp } from '@apps/consumer';
+import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const TOKEN = 'dlq-cli-e2e-admin-token';
@@ -114,12 +113,10 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
   const anOrder = (orderId: string) => anOrderPlacedEvent({ orderId, customerId: 'dlq-cli-test' });
 
   beforeAll(async () => {
-    await withEnv({ ...env, ADMIN_TOKEN: TOKEN, CONSUMER_PORT: '0' }, async () => {
-      app = await createConsumerApp();
-      const server = await startConsumerApp(app, 0);
-      server.onConsume((event) => outcomes.push(event));
-    });
-    const { port } = app!.getHttpServer().address() as AddressInfo;
+    app = await createConsumerApp(ConsumerConfig.fromEnv({ ...env, ADMIN_TOKEN: TOKEN }));
+    const server = await startConsumerApp(app, 0);
+    server.onConsume((event) => outcomes.push(event));
+    const { port } = app.getHttpServer().address() as AddressInfo;
     consumerUrl = `http://127.0.0.1:${port}`;
 
     await publishOrder(invalid, anOrder('not-a-uuid'));
@@ -391,14 +388,15 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
     async () => {
       let disabled: NestFastifyApplication | undefined;
       try {
-        await withEnv(
-          { ...env, RABBITMQ_QUEUE: uniqueName('consumer-no-admin'), ADMIN_TOKEN: '' },
-          async () => {
-            disabled = await createConsumerApp();
-            await disabled.listen(0, '127.0.0.1');
-          },
+        disabled = await createConsumerApp(
+          ConsumerConfig.fromEnv({
+            ...env,
+            RABBITMQ_QUEUE: uniqueName('consumer-no-admin'),
+            ADMIN_TOKEN: '',
+          }),
         );
-        const { port } = disabled!.getHttpServer().address() as AddressInfo;
+        await disabled.listen(0, '127.0.0.1');
+        const { port } = disabled.getHttpServer().address() as AddressInfo;
         for (const args of [['list'], ['show', 'any-message']]) {
           const run = await dlqCli(args, { CONSUMER_URL: `http://127.0.0.1:${port}` });
           expect([args, run.code]).toEqual([args, 3]);

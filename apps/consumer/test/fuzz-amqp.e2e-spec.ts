@@ -12,11 +12,10 @@ import {
   takeMessages,
   uniqueName,
   waitFor,
-  withEnv,
   anOrderPlacedEvent,
   orderIdOf,
 } from '@app/testing';
-import { createConsumerApp, startConsumerApp } from '@apps/consumer';
+import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
 const SEED = Number(process.env.FC_SEED ?? 20261129);
 
@@ -126,10 +125,8 @@ describe('AMQP input fuzzing of the consumer', () => {
   let probe: EventProbe;
 
   beforeAll(async () => {
-    await withEnv({ ...env, CONSUMER_PORT: '0' }, async () => {
-      app = await createConsumerApp();
-      server = await startConsumerApp(app, 0);
-    });
+    app = await createConsumerApp(ConsumerConfig.fromEnv(env));
+    server = await startConsumerApp(app, 0);
     probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
   });
 

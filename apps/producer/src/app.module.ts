@@ -1,24 +1,47 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { CorrelationIdInterceptor, MessagingModule } from '@app/messaging';
+import { AppConfigModule } from '@app/config';
+import { patternsHandledBy } from '@app/contracts';
+import { MessagingModule, MessagingReadiness } from '@app/messaging';
+import {
+  CorrelationIdInterceptor,
+  HealthModule,
+  MetricsModule,
+  MetricsRegistry,
+} from '@app/platform/http';
 import { MessagingExceptionFilter } from './common/messaging-exception.filter';
-import { ProducerConfigModule } from './config/producer-config.module';
+import { ProducerConfig } from './config/producer.config';
 import { OrdersModule } from './orders/orders.module';
 import { QuotesModule } from './quotes/quotes.module';
 import { SecurityModule } from './security/security.module';
 
 /** The producer: an HTTP API that turns requests into confirmed RabbitMQ messages. */
-@Module({
-  imports: [
-    ProducerConfigModule,
-    SecurityModule,
-    MessagingModule.forRoot({ serviceName: 'producer', consume: true }),
-    OrdersModule,
-    QuotesModule,
-  ],
-  providers: [
-    { provide: APP_FILTER, useClass: MessagingExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: CorrelationIdInterceptor },
-  ],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: ProducerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        MetricsModule,
+        MessagingModule.forRootAsync({
+          inject: [ProducerConfig, MetricsRegistry],
+          useFactory: (producer: ProducerConfig, registry: MetricsRegistry) => ({
+            config: producer.messaging,
+            consume: true,
+            handles: patternsHandledBy(ProducerConfig.serviceName),
+            metricsRegistry: registry,
+          }),
+        }),
+        HealthModule.forRoot({ indicators: [MessagingReadiness] }),
+        SecurityModule,
+        OrdersModule,
+        QuotesModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: MessagingExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: CorrelationIdInterceptor },
+      ],
+    };
+  }
+}

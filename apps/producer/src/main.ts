@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { PRODUCER_ENV, type ProducerEnv } from './config/producer.env';
+import { ProducerConfig } from './config/producer.config';
 import { createProducerApp, startProducerApp } from './producer.app';
 
 async function bootstrap(): Promise<void> {
-  const app = await createProducerApp();
-  const { PORT } = app.get<ProducerEnv>(PRODUCER_ENV);
-  await startProducerApp(app, PORT);
-  Logger.log(`Producer listening on port ${PORT}`, 'Bootstrap');
+  const config = ProducerConfig.fromEnv();
+  const app = await createProducerApp(config);
+  await startProducerApp(app, config.env.PORT);
+  Logger.log(`Producer listening on port ${config.env.PORT}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,23 +1,31 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadEnv } from '@app/config';
-import { MessagingMetrics, ServiceLogger, startRabbitMicroservice } from '@app/messaging';
+import { startRabbitMicroservice } from '@app/messaging';
+import { ServiceLogger } from '@app/platform';
+import { measureHttp } from '@app/platform/http';
 import { AppModule } from './app.module';
 import { closeConnectionsOnShutdown } from './common/graceful-http';
 import { HttpValidationPipe } from './common/http-validation.pipe';
 import { jsonBodyParser } from './common/json-body.parser';
-import { ProducerEnv } from './config/producer.env';
+import { ProducerConfig } from './config/producer.config';
+
+export { ProducerConfig };
 import { setupDocs } from './docs/docs.setup';
 import { protectDocs } from './security/api-key.guard';
 import { securityHeaders } from './security/security-headers';
 
-/** Builds the producer exactly as production runs it; main.ts and the e2e tests both use this. */
-export async function createProducerApp(): Promise<NestFastifyApplication> {
-  const env = loadEnv(ProducerEnv);
+/**
+ * Builds the producer exactly as production runs it; main.ts and the e2e tests both use this, the
+ * tests with a config of their own instead of the process environment.
+ */
+export async function createProducerApp(
+  config = ProducerConfig.fromEnv(),
+): Promise<NestFastifyApplication> {
+  const { env } = config;
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
+    AppModule.forRoot(config),
     new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
-    { logger: ServiceLogger.create('producer') },
+    { logger: ServiceLogger.create(ProducerConfig.serviceName, env) },
   );
   app.useBodyParser(
     'application/json',
@@ -29,22 +37,7 @@ export async function createProducerApp(): Promise<NestFastifyApplication> {
   protectDocs(app.getHttpAdapter().getInstance(), env);
   closeConnectionsOnShutdown(app.getHttpAdapter().getInstance());
   setupDocs(app);
-  const metrics = app.get(MessagingMetrics);
-  // Every response, including those Fastify answers itself (413, 415, 404), is measured.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onResponse', (request, reply, done) => {
-      metrics.httpDuration.observe(
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? 'unmatched',
-          status: String(reply.statusCode),
-        },
-        reply.elapsedTime / 1_000,
-      );
-      done();
-    });
+  measureHttp(app);
   // process.exit() after a signal, rather than re-raising it, lets the asynchronous log
   // destination flush what was written during shutdown.
   app.enableShutdownHooks([], { useProcessExit: true });

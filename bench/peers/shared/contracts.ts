@@ -2,7 +2,7 @@
 // that the peers validate and price exactly what the apps do. The bench transpiles these files next
 // to each peer (bench/lib/peers.ts), so class-validator and class-transformer resolve from that
 // peer's node_modules: one copy of each per process, as class-transformer's @Type() metadata needs.
-export { EventPatterns, RequestPatterns } from '../../../libs/contracts/src/patterns';
+export { EventPatterns, RequestPatterns } from '../../../libs/contracts/src/contracts';
 export { OrderPlacedEvent } from '../../../libs/contracts/src/orders/order-placed.event';
 export type { OrderProcessedEvent } from '../../../libs/contracts/src/orders/order-processed.event';
 export {

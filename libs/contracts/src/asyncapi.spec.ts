@@ -2,7 +2,7 @@ import { Parser, type AsyncAPIDocumentInterface, type Diagnostic } from '@asynca
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAsyncApiDocument } from './asyncapi';
-import { CONTRACT_CLASSES, EventPatterns, RequestPatterns } from './patterns';
+import { allContracts, RequestPatterns } from './contracts';
 
 const CHECKED_IN = join(__dirname, '..', '..', '..', 'docs', 'asyncapi.json');
 
@@ -44,18 +44,16 @@ describe('buildAsyncApiDocument', () => {
         (op) => `${op.tags().all()[0]?.name()} ${op.action()} ${op.channels().all()[0]?.address()}`,
       )
       .sort();
+    // What the registry says, read back from the parsed document.
     expect(flows).toEqual(
-      [
-        `producer send ${EventPatterns.OrderPlaced}`,
-        `consumer receive ${EventPatterns.OrderPlaced}`,
-        `producer send ${EventPatterns.OrderCancelled}`,
-        `consumer receive ${EventPatterns.OrderCancelled}`,
-        `consumer send ${EventPatterns.OrderProcessed}`,
-        `producer receive ${EventPatterns.OrderProcessed}`,
-        `producer send ${RequestPatterns.OrderQuote}`,
-        `consumer receive ${RequestPatterns.OrderQuote}`,
-      ].sort(),
+      allContracts()
+        .flatMap((c) => [
+          `${c.publishedBy} send ${c.pattern}`,
+          ...c.handledBy.map((handler) => `${handler} receive ${c.pattern}`),
+        ])
+        .sort(),
     );
+    expect(RequestPatterns.OrderQuote).toBe('order.quote.v1');
     const quote = parsed!.operations().get('producerRequestsOrderQuoteV1');
     expect(
       quote
@@ -66,7 +64,7 @@ describe('buildAsyncApiDocument', () => {
     ).toEqual(['OrderQuoteReply', 'RemoteError']);
   });
 
-  it.each(Object.entries(CONTRACT_CLASSES))(
+  it.each(allContracts().map((c) => [c.pattern, c.payload] as const))(
     "carries %s in Nest's envelope with a payload schema generated from its class",
     (pattern, payloadClass) => {
       const channel = (document.channels as Record<string, ChannelJson>)[pattern];
@@ -82,6 +80,30 @@ describe('buildAsyncApiDocument', () => {
       expect(schemas[payloadClass.name].required?.length).toBeGreaterThan(0);
     },
   );
+
+  it('lists every queue of each service with the x-arguments a client declaring it must use', () => {
+    const channels = document.channels as Record<
+      string,
+      { 'x-arguments'?: Record<string, unknown> }
+    >;
+
+    expect(channels.consumer['x-arguments']).toEqual({
+      'x-queue-type': 'quorum',
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'consumer.dlq',
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+      'x-delivery-limit': 10,
+    });
+    expect(channels['consumer.requests']['x-arguments']).toEqual({ 'x-queue-type': 'quorum' });
+    expect(channels['consumer.dlq']['x-arguments']).toEqual({ 'x-queue-type': 'quorum' });
+    expect(channels['consumer.retry.1500ms']['x-arguments']).toMatchObject({
+      'x-message-ttl': 1_500,
+      'x-dead-letter-routing-key': 'consumer',
+    });
+    expect(channels.producer).toBeDefined();
+    expect(channels['producer.requests']).toBeUndefined();
+  });
 
   it('generates the constraints of the validators, including nested classes', () => {
     const { schemas } = document.components as { schemas: Record<string, unknown> };

@@ -1,72 +1,27 @@
-import { OrderQuoteReply } from './orders/order-quote.request';
+import {
+  DIRECT_REPLY_TO,
+  MessageHeaders,
+  MessagingEnv,
+  describeTopology,
+  type QueueDeclaration,
+} from '@app/messaging';
+import { allContracts, patternsHandledBy } from './contracts';
 import { jsonSchemasFor, type JsonSchema, type ValidatedClass } from './json-schemas';
-import { CONTRACT_CLASSES } from './patterns';
-
-/** Every routing key that has a payload class in {@link CONTRACT_CLASSES}. */
-export type ContractPattern = keyof typeof CONTRACT_CLASSES;
+import type { ServiceName } from './registry/contract';
 
 /** An AsyncAPI 3.0 document as plain JSON. */
 export type AsyncApiDocument = { asyncapi: '3.0.0' } & JsonSchema;
 
-type Service = 'producer' | 'consumer';
-
-interface EventRoute {
-  kind: 'event';
-  publisher: Service;
-  receivers: Service[];
-  summary: string;
-}
-
-interface RequestRoute {
-  kind: 'request';
-  requester: Service;
-  replier: Service;
-  reply: ValidatedClass;
-  summary: string;
-}
-
-/**
- * Who publishes and who handles each pattern. Typed by {@link ContractPattern}, so a new contract
- * does not compile until its route is documented here.
- */
-const ROUTES: Record<ContractPattern, EventRoute | RequestRoute> = {
-  'order.placed.v1': {
-    kind: 'event',
-    publisher: 'producer',
-    receivers: ['consumer'],
-    summary:
-      'An order was accepted over HTTP (POST /orders); the consumer prices and processes it.',
-  },
-  'order.cancelled.v1': {
-    kind: 'event',
-    publisher: 'producer',
-    receivers: ['consumer'],
-    summary: 'A customer cancelled an order; the consumer releases what it reserved for it.',
-  },
-  'order.processed.v1': {
-    kind: 'event',
-    publisher: 'consumer',
-    receivers: ['producer'],
-    summary:
-      'The outcome of an order.placed.v1 (accepted or rejected, with the total); the producer keeps it for GET /orders/{orderId}.',
-  },
-  'order.quote.v1': {
-    kind: 'request',
-    requester: 'producer',
-    replier: 'consumer',
-    reply: OrderQuoteReply,
-    summary: 'Asks the consumer to price a basket (POST /quotes); answered over direct reply-to.',
-  },
-};
+type Service = ServiceName;
 
 const SERVICES: Record<Service, string> = {
   producer: 'The HTTP API: publishes order events, requests quotes and follows order outcomes.',
   consumer: 'Processes orders, answers quotes and publishes order outcomes.',
 };
 
-/** The exchange's default name (`RABBITMQ_EXCHANGE`). */
-const EXCHANGE = 'events';
-const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+/** The defaults of the broker settings, read off the settings class (one place for each). */
+const DEFAULTS = new MessagingEnv();
+const EXCHANGE = DEFAULTS.RABBITMQ_EXCHANGE;
 const AMQP_BINDING_VERSION = '0.3.0';
 const SCHEMAS = '#/components/schemas/';
 const SERVER_REF = { $ref: '#/servers/rabbitmq' };
@@ -138,6 +93,16 @@ const HAND_WRITTEN_SCHEMAS: Record<string, JsonSchema> = {
         type: 'object',
         required: ['replyTo', 'expiration'],
         properties: {
+          correlationId: {
+            type: 'string',
+            description:
+              "The request's own id (our client sends its messageId); the reply echoes it, as every AMQP RPC client expects.",
+          },
+          [MessageHeaders.CorrelationId]: {
+            type: 'string',
+            description:
+              'AMQP header: the business correlation id (the X-Request-Id of the HTTP request behind it).',
+          },
           replyTo: { type: 'string', const: DIRECT_REPLY_TO },
           expiration: {
             type: 'string',
@@ -155,10 +120,23 @@ const HAND_WRITTEN_SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       correlationId: {
         type: 'string',
-        format: 'uuid',
-        description: "The request's messageId, which pairs the reply with its request.",
+        description:
+          "The request's correlationId (its messageId when it had none), which pairs the reply with its request.",
       },
       contentType: { type: 'string', const: 'application/json' },
+      [MessageHeaders.ErrorName]: {
+        type: 'string',
+        description: 'AMQP header on an error reply to a bare JSON request: the error class.',
+      },
+      [MessageHeaders.ErrorCode]: {
+        type: 'string',
+        description:
+          'AMQP header on an error reply to a bare JSON request, e.g. VALIDATION_FAILED.',
+      },
+      [MessageHeaders.ErrorMessage]: {
+        type: 'string',
+        description: 'AMQP header on an error reply to a bare JSON request.',
+      },
     },
   },
 };
@@ -206,21 +184,23 @@ function message(
 
 /**
  * The AsyncAPI 3.0 description of the message contracts (servers, the exchange, one channel per
- * routing key, who sends and receives what), with payload schemas generated from
- * {@link CONTRACT_CLASSES}. Pure and deterministic, so `docs/asyncapi.json` can be checked for drift.
+ * routing key, who sends and receives what, and each service's queues with the arguments a client
+ * declaring them must use), generated from the contract registry. Pure and deterministic, so
+ * `docs/asyncapi.json` can be checked for drift.
  */
 export function buildAsyncApiDocument(): AsyncApiDocument {
   const channels: Record<string, JsonSchema> = {};
   const operations: Record<string, JsonSchema> = {};
-  const replyClasses: ValidatedClass[] = [];
+  const classes: ValidatedClass[] = [];
 
   const operation = (service: Service, verb: string, pattern: string, body: JsonSchema): void => {
     operations[`${service}${verb}${pascal(pattern)}`] = { ...body, tags: [{ name: service }] };
   };
 
-  for (const [pattern, payloadClass] of Object.entries(CONTRACT_CLASSES)) {
-    const route = ROUTES[pattern as ContractPattern];
-    const payload = payloadClass.name;
+  for (const contract of allContracts()) {
+    const { pattern, description } = contract;
+    const payload = contract.payload.name;
+    classes.push(contract.payload);
     const channelRef = { $ref: `#/channels/${pointer(pattern)}` };
     const messageRef = { $ref: `#/channels/${pointer(pattern)}/messages/${payload}` };
     const exchange = {
@@ -230,18 +210,18 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
         bindingVersion: AMQP_BINDING_VERSION,
       },
     };
-    const isRequest = route.kind === 'request';
+    const isRequest = contract.kind === 'request';
     channels[pattern] = {
       address: pattern,
       title: pattern,
-      summary: route.summary,
+      summary: description,
       description: `Routing key \`${pattern}\` on the durable topic exchange \`${EXCHANGE}\` (RABBITMQ_EXCHANGE).`,
       servers: [SERVER_REF],
       messages: {
         [payload]: message(
           payload,
           pattern,
-          route.summary,
+          description,
           envelope(pattern, payload, isRequest),
           isRequest ? 'RequestProperties' : 'MessageProperties',
         ),
@@ -249,11 +229,11 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       bindings: exchange,
     };
 
-    if (route.kind === 'event') {
-      operation(route.publisher, 'Sends', pattern, {
+    if (contract.kind === 'event') {
+      operation(contract.publishedBy, 'Sends', pattern, {
         action: 'send',
         channel: channelRef,
-        title: `${route.publisher} publishes ${pattern}`,
+        title: `${contract.publishedBy} publishes ${pattern}`,
         description:
           'Persistent and mandatory, with publisher confirms: a publish no queue is bound for fails instead of vanishing.',
         messages: [messageRef],
@@ -266,7 +246,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
           },
         },
       });
-      for (const receiver of route.receivers) {
+      for (const receiver of contract.handledBy) {
         operation(receiver, 'Receives', pattern, {
           action: 'receive',
           channel: channelRef,
@@ -281,14 +261,18 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       continue;
     }
 
-    const replyPayload = route.reply.name;
+    const replyPayload = contract.reply.name;
     const replyChannel = `${pattern}.reply`;
-    replyClasses.push(route.reply);
+    classes.push(contract.reply);
+    const replier = contract.handledBy[0];
     channels[replyChannel] = {
       address: null,
       title: `${pattern} reply`,
       summary: `The answer to ${pattern}: a result or the handler's error.`,
-      description: `Direct reply-to: the replier sends the answer through the default exchange to the request's replyTo (\`${DIRECT_REPLY_TO}\`).`,
+      description:
+        `Direct reply-to: the replier sends the answer through the default exchange to the request's replyTo (\`${DIRECT_REPLY_TO}\`). ` +
+        "A request in Nest's envelope gets Nest's reply envelope (the messages below); a bare JSON request gets the bare " +
+        `result, or \`{ "error": RemoteError }\` with the error in the \`${MessageHeaders.ErrorName}\`, \`${MessageHeaders.ErrorCode}\` and \`${MessageHeaders.ErrorMessage}\` headers.`,
       servers: [SERVER_REF],
       messages: {
         [replyPayload]: message(
@@ -341,10 +325,10 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
         $ref: `#/channels/${pointer(replyChannel)}/messages/${name}`,
       })),
     };
-    operation(route.requester, 'Requests', pattern, {
+    operation(contract.publishedBy, 'Requests', pattern, {
       action: 'send',
       channel: channelRef,
-      title: `${route.requester} requests ${pattern}`,
+      title: `${contract.publishedBy} requests ${pattern}`,
       description:
         'Mandatory and transient, expiring with the timeout; the requester waits for the reply on direct reply-to.',
       messages: [messageRef],
@@ -358,15 +342,21 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       },
       reply,
     });
-    operation(route.replier, 'RepliesTo', pattern, {
+    operation(replier, 'RepliesTo', pattern, {
       action: 'receive',
       channel: channelRef,
-      title: `${route.replier} answers ${pattern}`,
-      description: `From its queue \`${route.replier}.requests\` bound to \`${pattern}\`; the reply goes to the request's replyTo, never retried.`,
+      title: `${replier} answers ${pattern}`,
+      description: `From its queue \`${replier}.requests\` bound to \`${pattern}\`; the reply goes to the request's replyTo, never retried.`,
       messages: [messageRef],
       bindings: { amqp: { ack: true, bindingVersion: AMQP_BINDING_VERSION } },
       reply,
     });
+  }
+
+  for (const service of Object.keys(SERVICES) as Service[]) {
+    for (const queue of serviceQueues(service)) {
+      channels[queue.name] = queueChannel(service, queue);
+    }
   }
 
   return {
@@ -395,10 +385,67 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
     operations,
     components: {
       schemas: {
-        ...jsonSchemasFor([...Object.values(CONTRACT_CLASSES), ...replyClasses], {
-          refPrefix: SCHEMAS,
-        }),
+        ...jsonSchemasFor(classes, { refPrefix: SCHEMAS }),
         ...HAND_WRITTEN_SCHEMAS,
+      },
+    },
+  };
+}
+
+/** A service's queues with the default settings, as it declares them. */
+function serviceQueues(service: Service): QueueDeclaration[] {
+  const handled = new Set(patternsHandledBy(service));
+  const kinds = allContracts().filter((contract) => handled.has(contract.pattern));
+  return describeTopology(
+    {
+      exchange: EXCHANGE,
+      queue: service,
+      queueType: DEFAULTS.RABBITMQ_QUEUE_TYPE,
+      deliveryLimit: DEFAULTS.RABBITMQ_DELIVERY_LIMIT,
+      retry: {
+        maxAttempts: DEFAULTS.RETRY_MAX_ATTEMPTS,
+        initialDelayMs: DEFAULTS.RETRY_INITIAL_DELAY_MS,
+        multiplier: DEFAULTS.RETRY_MULTIPLIER,
+      },
+    },
+    {
+      events: kinds.filter((c) => c.kind === 'event').map((c) => c.pattern),
+      requests: kinds.filter((c) => c.kind === 'request').map((c) => c.pattern),
+    },
+  );
+}
+
+const QUEUE_ROLES: Record<QueueDeclaration['role'], string> = {
+  work: 'The work queue: the events the service handles, bound from the exchange.',
+  requests: 'The request queue: the requests the service answers, bound from the exchange.',
+  retry:
+    'A delay queue: a failed event waits out its TTL here, then the broker dead-letters it back to the work queue.',
+  'dead-letter': 'The dead-letter queue: failed messages with their reason in x-error-* headers.',
+};
+
+/**
+ * A queue as an AsyncAPI channel: `x-arguments` are the arguments a client that declares the queue
+ * too must pass (or it must declare passively), or the broker refuses with PRECONDITION_FAILED.
+ */
+function queueChannel(service: Service, queue: QueueDeclaration): JsonSchema {
+  const bound =
+    queue.bindings.length > 0
+      ? ` Bound to ${queue.bindings.map((b) => `\`${b}\``).join(', ')}.`
+      : '';
+  return {
+    address: queue.name,
+    title: `${service} queue ${queue.name}`,
+    summary: QUEUE_ROLES[queue.role],
+    description:
+      `Declared by the ${service} on connect (durable; name from RABBITMQ_QUEUE, default \`${service}\`).${bound} ` +
+      'A client that declares it must use exactly `x-arguments`.',
+    servers: [SERVER_REF],
+    'x-arguments': queue.arguments,
+    bindings: {
+      amqp: {
+        is: 'queue',
+        queue: { name: queue.name, durable: true, exclusive: false, autoDelete: false, vhost: '/' },
+        bindingVersion: AMQP_BINDING_VERSION,
       },
     },
   };

@@ -29,6 +29,21 @@ export interface ManagedChannelOptions {
   logger: LoggerService;
 }
 
+/**
+ * What RabbitServer and RabbitClient need of their channel: ManagedChannel in production, a fake in
+ * unit tests (see `channelFactory` in their options).
+ */
+export type BrokerChannel = Pick<
+  ManagedChannel,
+  'start' | 'isReady' | 'onStateChange' | 'waitForChannel' | 'publish' | 'close'
+>;
+
+/** Builds the channel of a RabbitServer or RabbitClient from its settings. */
+export type ChannelFactory = (options: ManagedChannelOptions) => BrokerChannel;
+
+/** The production channel factory. */
+export const managedChannel: ChannelFactory = (options) => new ManagedChannel(options);
+
 /** Listener for connection state changes, e.g. for readiness checks and metrics. */
 export type ChannelStateListener = (state: 'ready' | 'lost' | 'fatal', error?: Error) => void;
 

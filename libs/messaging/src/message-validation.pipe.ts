@@ -1,4 +1,4 @@
-import { FastValidationPipe } from './fast-validation.pipe';
+import { FastValidationPipe } from '@app/platform';
 import { PayloadValidationError } from './messaging.errors';
 
 /**

@@ -133,7 +133,7 @@ export class MessagingConfig {
   ) {}
 
   /** Reads and validates the environment; throws InvalidEnvironmentError naming any bad variable. */
-  static fromEnv(serviceName: string, env: NodeJS.ProcessEnv = process.env): MessagingConfig {
+  static fromEnv(serviceName: string, env: Record<string, string | undefined>): MessagingConfig {
     return new MessagingConfig(serviceName, loadEnv(MessagingEnv, env));
   }
 

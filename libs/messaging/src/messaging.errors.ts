@@ -1,5 +1,5 @@
 import type { ValidationError } from 'class-validator';
-import { MAX_REPORTED_ERRORS } from './size-guard';
+import { reportedFieldErrors, type FieldError } from '@app/platform';
 
 /** The wire shape of an error sent back to a requester, so callers can map it without parsing prose. */
 export interface SerializedError {
@@ -121,6 +121,32 @@ export class DependencyUnavailableError extends MessagingError {
   }
 }
 
+/**
+ * The service's handlers do not match the contract registry: a contract it must handle has no
+ * handler, or it handles a pattern the registry does not give it. Found at start-up, not when the
+ * first message of that kind is dead-lettered as unhandled.
+ */
+export class HandlerRegistryMismatchError extends MessagingError {
+  override readonly name = 'HandlerRegistryMismatchError';
+
+  constructor(
+    readonly missing: string[],
+    readonly unexpected: string[],
+  ) {
+    super(
+      'The handlers do not match the contract registry: ' +
+        [
+          missing.length > 0 ? `no handler for ${missing.join(', ')}` : '',
+          unexpected.length > 0
+            ? `handlers for patterns the registry does not give this service: ${unexpected.join(', ')}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+    );
+  }
+}
+
 /** Declaring a queue failed because it exists with other arguments; says what differs and how to fix it. */
 export class TopologyMismatchError extends MessagingError {
   override readonly name = 'TopologyMismatchError';
@@ -178,12 +204,6 @@ export class NoHandlerError extends NonRetryableError {
   }
 }
 
-/** One invalid field of a payload, with the rules it broke. */
-export interface FieldError {
-  field: string;
-  errors: string[];
-}
-
 /** A payload failed its contract's validation; lists the wrong fields (at most MAX_REPORTED_ERRORS). */
 export class PayloadValidationError extends NonRetryableError {
   override name = 'PayloadValidationError';
@@ -205,30 +225,6 @@ export class PayloadValidationError extends NonRetryableError {
     const { fields, omitted } = reportedFieldErrors(errors);
     return new PayloadValidationError(fields, omitted);
   }
-}
-
-/**
- * The field errors an answer lists: the first MAX_REPORTED_ERRORS, and how many more there were, so
- * an error answer stays small however many fields are wrong.
- */
-export function reportedFieldErrors(errors: ValidationError[]): {
-  fields: FieldError[];
-  omitted: number;
-} {
-  const all = flattenValidationErrors(errors);
-  return {
-    fields: all.slice(0, MAX_REPORTED_ERRORS),
-    omitted: Math.max(0, all.length - MAX_REPORTED_ERRORS),
-  };
-}
-
-/** Flattens class-validator's tree of errors into one entry per invalid field path. */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, errors: Object.values(error.constraints) }] : [];
-    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
-  });
 }
 
 /**

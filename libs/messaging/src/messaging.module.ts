@@ -1,63 +1,68 @@
-import { DynamicModule, Module, type Provider } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { HealthController } from './health.controller';
+import { Module } from '@nestjs/common';
 import { MessageBus } from './message-bus';
-import { MESSAGING_CLIENT, MESSAGING_CONFIG } from './messaging.constants';
+import { MESSAGING_CLIENT } from './messaging.constants';
 import { MessagingConfig } from './messaging.config';
 import { MessagingMetrics } from './messaging.metrics';
-import { MetricsController } from './metrics.controller';
+import {
+  MESSAGING_OPTIONS,
+  MessagingModuleClass,
+  type MessagingModuleOptions,
+} from './messaging.module-definition';
+import { MessagingReadiness } from './messaging.readiness';
 import { RabbitClient } from './rabbitmq.client';
 import { RabbitServer } from './rabbitmq.server';
 
-/** Options of {@link MessagingModule.forRoot}. */
-export interface MessagingModuleOptions {
-  /** Names the connection, the `appId` of published messages and, by default, the queue. */
-  serviceName: string;
-  /** Also provide a RabbitServer, for services that consume. */
-  consume?: boolean;
-}
-
 /**
- * Provides the RabbitMQ client, the typed MessageBus and, for consumers, the transport server; and
- * serves `/health/live`, `/health/ready` and `/metrics`.
+ * The RabbitMQ layer of a service: the client (a Nest `ClientProxy`), the typed `MessageBus`, the
+ * transport server for its handlers, its metrics and its readiness indicator. No HTTP routes: the
+ * app mounts health and metrics from `@app/platform/http` and lists `MessagingReadiness` there.
+ * Global by default; configure it with `forRootAsync({ inject: [AppConfig], useFactory })`.
  */
-@Module({})
-export class MessagingModule {
-  static forRoot(options: MessagingModuleOptions): DynamicModule {
-    const providers: Provider[] = [
-      {
-        provide: MESSAGING_CONFIG,
-        useFactory: () => MessagingConfig.fromEnv(options.serviceName),
+@Module({
+  providers: [
+    {
+      provide: MessagingConfig,
+      inject: [MESSAGING_OPTIONS],
+      useFactory: (options: MessagingModuleOptions) => options.config,
+    },
+    {
+      provide: MessagingMetrics,
+      inject: [MESSAGING_OPTIONS],
+      useFactory: (options: MessagingModuleOptions) =>
+        new MessagingMetrics(options.metricsRegistry),
+    },
+    {
+      provide: MESSAGING_CLIENT,
+      inject: [MESSAGING_OPTIONS, MessagingMetrics],
+      useFactory: (options: MessagingModuleOptions, metrics: MessagingMetrics) => {
+        const client = new RabbitClient({ ...options.config.clientOptions(), metrics });
+        // Connects in the background; publishes wait (bounded) for the connection.
+        void client.connect();
+        return client;
       },
-      { provide: MessagingMetrics, useFactory: () => new MessagingMetrics() },
-      {
-        provide: MESSAGING_CLIENT,
-        inject: [MESSAGING_CONFIG, MessagingMetrics],
-        useFactory: async (config: MessagingConfig, metrics: MessagingMetrics) => {
-          const client = new RabbitClient({ ...config.clientOptions(), metrics });
-          // Connect in the background now, so readiness reflects the broker before the first publish.
-          await client.connect();
-          return client;
-        },
-      },
-      { provide: RabbitClient, useExisting: MESSAGING_CLIENT },
-      MessageBus,
-    ];
-    if (options.consume) {
-      providers.push({
-        provide: RabbitServer,
-        inject: [MESSAGING_CONFIG, MessagingMetrics],
-        useFactory: (config: MessagingConfig, metrics: MessagingMetrics) =>
-          new RabbitServer({ ...config.serverOptions(), metrics }),
-      });
-    }
-    return {
-      module: MessagingModule,
-      global: true,
-      imports: [TerminusModule],
-      controllers: [HealthController, MetricsController],
-      providers,
-      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
-    };
-  }
-}
+    },
+    { provide: RabbitClient, useExisting: MESSAGING_CLIENT },
+    {
+      provide: RabbitServer,
+      inject: [MESSAGING_OPTIONS, MessagingMetrics],
+      useFactory: (options: MessagingModuleOptions, metrics: MessagingMetrics) =>
+        new RabbitServer({
+          ...options.config.serverOptions(),
+          metrics,
+          expectedPatterns: options.handles,
+        }),
+    },
+    MessageBus,
+    MessagingReadiness,
+  ],
+  exports: [
+    MessagingConfig,
+    MessagingMetrics,
+    MESSAGING_CLIENT,
+    RabbitClient,
+    RabbitServer,
+    MessageBus,
+    MessagingReadiness,
+  ],
+})
+export class MessagingModule extends MessagingModuleClass {}

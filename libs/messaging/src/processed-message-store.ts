@@ -1,4 +1,4 @@
-import { BoundedTtlCache } from './bounded-ttl-cache';
+import { BoundedTtlCache } from '@app/platform';
 
 /**
  * Remembers which messages were handled, so a redelivered message is acked without running its

@@ -1,4 +1,4 @@
-import type { ConfirmChannel, Options } from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
 import { retryDelays, type RetryPolicy } from './retry-policy';
 
 /** Quorum queues replicate and cap redeliveries; classic queues suit a single-node broker. */
@@ -29,8 +29,21 @@ export function queueNames(queue: string) {
   };
 }
 
+/** What a queue is for. */
+export type QueueRole = 'work' | 'requests' | 'retry' | 'dead-letter';
+
+/** One queue as the service declares it: a client declaring it too must use the same arguments. */
+export interface QueueDeclaration {
+  name: string;
+  role: QueueRole;
+  /** Always durable; the x-arguments below are the ones the broker compares on re-declaration. */
+  arguments: Record<string, string | number>;
+  /** Routing keys bound from the exchange. */
+  bindings: string[];
+}
+
 /** Queue arguments that make dead-lettering from quorum queues at-least-once instead of at-most-once. */
-function deadLetterArguments(type: QueueType, routingKey: string): Record<string, unknown> {
+function deadLetterArguments(type: QueueType, routingKey: string): Record<string, string> {
   return {
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': routingKey,
@@ -40,8 +53,50 @@ function deadLetterArguments(type: QueueType, routingKey: string): Record<string
   };
 }
 
-function queueOptions(type: QueueType, args: Record<string, unknown>): Options.AssertQueue {
-  return { durable: true, arguments: { 'x-queue-type': type, ...args } };
+/**
+ * The queues a service declares, with their arguments and bindings: the one description that
+ * {@link declareTopology} declares and the documentation (AsyncAPI, "Talking to the services") shows.
+ */
+export function describeTopology(
+  options: TopologyOptions,
+  patterns: { events: string[]; requests: string[] },
+): QueueDeclaration[] {
+  const names = queueNames(options.queue);
+  const type = { 'x-queue-type': options.queueType };
+  const declarations: QueueDeclaration[] = [
+    { name: names.deadLetter, role: 'dead-letter', arguments: { ...type }, bindings: [] },
+    {
+      name: names.work,
+      role: 'work',
+      arguments: {
+        ...type,
+        ...deadLetterArguments(options.queueType, names.deadLetter),
+        ...(options.queueType === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
+      },
+      bindings: patterns.events,
+    },
+    ...retryDelays(options.retry).map((delay): QueueDeclaration => ({
+      name: names.retry(delay),
+      role: 'retry',
+      arguments: {
+        ...type,
+        'x-message-ttl': delay,
+        ...deadLetterArguments(options.queueType, names.work),
+      },
+      bindings: [],
+    })),
+  ];
+  if (patterns.requests.length > 0) {
+    // Same type as the rest: a classic queue lives on one node, and while that node is down
+    // re-declaring it fails (404 "home node down") and would keep the service from consuming.
+    declarations.push({
+      name: names.requests,
+      role: 'requests',
+      arguments: { ...type },
+      bindings: patterns.requests,
+    });
+  }
+  return declarations;
 }
 
 /**
@@ -54,34 +109,11 @@ export async function declareTopology(
   options: TopologyOptions,
   patterns: { events: string[]; requests: string[] },
 ): Promise<void> {
-  const names = queueNames(options.queue);
   await channel.assertExchange(options.exchange, 'topic', { durable: true });
-  await channel.assertQueue(names.deadLetter, queueOptions(options.queueType, {}));
-  await channel.assertQueue(
-    names.work,
-    queueOptions(options.queueType, {
-      ...deadLetterArguments(options.queueType, names.deadLetter),
-      ...(options.queueType === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
-    }),
-  );
-  for (const delay of retryDelays(options.retry)) {
-    await channel.assertQueue(
-      names.retry(delay),
-      queueOptions(options.queueType, {
-        'x-message-ttl': delay,
-        ...deadLetterArguments(options.queueType, names.work),
-      }),
-    );
-  }
-  for (const pattern of patterns.events) {
-    await channel.bindQueue(names.work, options.exchange, pattern);
-  }
-  if (patterns.requests.length > 0) {
-    // Same type as the rest: a classic queue lives on one node, and while that node is down
-    // re-declaring it fails (404 "home node down") and would keep the service from consuming.
-    await channel.assertQueue(names.requests, queueOptions(options.queueType, {}));
-    for (const pattern of patterns.requests) {
-      await channel.bindQueue(names.requests, options.exchange, pattern);
+  for (const queue of describeTopology(options, patterns)) {
+    await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
+    for (const pattern of queue.bindings) {
+      await channel.bindQueue(queue.name, options.exchange, pattern);
     }
   }
 }

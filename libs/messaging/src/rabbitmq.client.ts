@@ -5,9 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { from, Observable, throwError } from 'rxjs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { context as otelContext, propagation } from '@opentelemetry/api';
-import { ManagedChannel, type ManagedChannelOptions } from './managed-channel';
-import { nameBasedUuid } from './name-based-uuid';
-import { MessageContext } from './message-context';
+import {
+  managedChannel,
+  type BrokerChannel,
+  type ChannelFactory,
+  type ManagedChannelOptions,
+} from './managed-channel';
+import { CorrelationContext, nameBasedUuid } from '@app/platform';
 import { JSON_CONTENT_TYPE, MessageHeaders } from './message-headers';
 import {
   BrokerUnavailableError,
@@ -29,12 +33,15 @@ export interface RabbitClientOptions extends Omit<ManagedChannelOptions, 'setup'
   /** How long `send()` waits for a reply. */
   requestTimeoutMs: number;
   metrics?: MessagingMetrics;
+  /** Where the channel comes from; unit tests pass a fake. */
+  channelFactory?: ChannelFactory;
 }
 
 /** Per-message options, passed by wrapping the payload in Nest's `RmqRecord`. */
 export type PublishOptions = Pick<Options.Publish, 'headers' | 'correlationId' | 'messageId'>;
 
-const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+/** RabbitMQ's pseudo-queue for direct reply-to: replies without a reply queue to declare. */
+export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
 interface PendingReply {
   pattern: string;
@@ -49,14 +56,14 @@ interface PendingReply {
  * broker is away both fail after a bounded wait instead of buffering.
  */
 export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
-  private readonly channel: ManagedChannel;
+  private readonly channel: BrokerChannel;
   private closing?: Promise<void>;
   private readonly pendingReplies = new Map<string, PendingReply>();
   private readonly unconfirmed = new Set<Promise<void>>();
 
   constructor(private readonly options: RabbitClientOptions) {
     super();
-    this.channel = new ManagedChannel({
+    this.channel = (options.channelFactory ?? managedChannel)({
       ...options,
       connectionName: `${options.connectionName} (publisher)`,
       logger: new Logger(RabbitClient.name),
@@ -288,7 +295,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     messageId: string,
     options: PublishOptions,
   ): Options.Publish & { messageId: string } {
-    const context = MessageContext.current();
+    const context = CorrelationContext.current();
     const causation = context?.causationId
       ? { [MessageHeaders.CausationId]: context.causationId }
       : {};
@@ -316,7 +323,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
  * ids and downstream consumers drop them as duplicates. Anything else gets a random id.
  */
 function derivedMessageId(pattern: string): string {
-  const context = MessageContext.current();
+  const context = CorrelationContext.current();
   if (!context?.causationId) {
     return randomUUID();
   }

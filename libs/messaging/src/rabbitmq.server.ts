@@ -11,18 +11,21 @@ import { lastValueFrom } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { deathHeadersProblem, readAttempt } from './delivery-headers';
+import { CorrelationContext } from '@app/platform';
 import { DependencyGate } from './dependency-gate';
 import { copyProperties, decideFailure, failureHeaders } from './failure-copy';
 import {
-  ManagedChannel,
+  managedChannel,
+  type BrokerChannel,
+  type ChannelFactory,
   type ManagedChannelOptions,
   type PublishProperties,
 } from './managed-channel';
-import { MessageContext } from './message-context';
 import { JSON_CONTENT_TYPE, MessageHeaders } from './message-headers';
 import { MessageTurns, type Settlement } from './message-turns';
 import {
   DependencyUnavailableError,
+  HandlerRegistryMismatchError,
   MalformedHeaderError,
   MalformedMessageError,
   MessageEncodingError,
@@ -32,6 +35,7 @@ import {
   unavailableDependency,
   type SerializedError,
 } from './messaging.errors';
+import type { ConsumeListener, ConsumeOutcome } from './consume-outcome';
 import type { MessagingMetrics } from './messaging.metrics';
 import type { ProcessedMessageStore } from './processed-message-store';
 import { declareTopology, queueNames, type TopologyOptions } from './queue-topology';
@@ -48,24 +52,14 @@ export interface RabbitServerOptions
   publishTimeoutMs: number;
   processedStore: ProcessedMessageStore;
   metrics?: MessagingMetrics;
+  /**
+   * The patterns this service must handle (from the contract registry): listening fails with
+   * HandlerRegistryMismatchError when a handler is missing or a handler is not in the list.
+   */
+  expectedPatterns?: readonly string[];
+  /** Where the channel comes from; unit tests pass a fake. */
+  channelFactory?: ChannelFactory;
 }
-
-/**
- * What happened to one delivery; reported to listeners (logs, metrics, tests). `requeued`: it could
- * not be settled (its channel closed, or the service is shutting down) and the broker delivers it
- * again.
- */
-export type ConsumeOutcome =
-  'acked' | 'retried' | 'dead-lettered' | 'duplicate' | 'replied' | 'requeued';
-
-/** Observes every delivery's outcome. */
-export type ConsumeListener = (event: {
-  pattern: string;
-  outcome: ConsumeOutcome;
-  messageId?: string;
-  durationMs: number;
-  error?: unknown;
-}) => void;
 
 /** Whether the service takes deliveries right now, and if not, why: the readiness signal. */
 export interface ConsumerStatus {
@@ -113,7 +107,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   override readonly propagatesEventHandlerErrors = true;
   protected override readonly logger = new Logger(RabbitServer.name);
 
-  private readonly channel: ManagedChannel;
+  private readonly channel: BrokerChannel;
   private readonly names: ReturnType<typeof queueNames>;
   private readonly retryQueues: Set<string>;
   private readonly inFlight = new Set<Promise<void>>();
@@ -131,7 +125,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     super();
     this.names = queueNames(options.queue);
     this.retryQueues = new Set(retryDelays(options.retry).map((ms) => this.names.retry(ms)));
-    this.channel = new ManagedChannel({
+    this.channel = (options.channelFactory ?? managedChannel)({
       ...options,
       connectionName: `${options.connectionName} (consumer)`,
       maxWaiters: Math.max(1_000, options.prefetch * 4),
@@ -170,6 +164,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   }
 
   listen(callback: (error?: unknown) => void): void {
+    const mismatch = this.handlerMismatch();
+    if (mismatch) {
+      callback(mismatch);
+      return;
+    }
     let settled = false;
     this.channel.onStateChange((state, error) => {
       if (settled || (state !== 'ready' && state !== 'fatal')) {
@@ -254,6 +253,20 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.channel as T;
+  }
+
+  /** The start-up check of the handlers against the contract registry. */
+  private handlerMismatch(): HandlerRegistryMismatchError | undefined {
+    const expected = this.options.expectedPatterns;
+    if (!expected) {
+      return undefined;
+    }
+    const handled = [...this.messageHandlers.keys()];
+    const missing = expected.filter((pattern) => !this.messageHandlers.has(pattern));
+    const unexpected = handled.filter((pattern) => !expected.includes(pattern));
+    return missing.length > 0 || unexpected.length > 0
+      ? new HandlerRegistryMismatchError(missing, unexpected)
+      : undefined;
   }
 
   private patternsByKind(): { events: string[]; requests: string[] } {
@@ -698,7 +711,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     // Continue the publisher's trace when an OpenTelemetry SDK is installed; a no-op otherwise.
     const trace = propagation.extract(ROOT_CONTEXT, msg.properties.headers ?? {});
     return otelContext.with(trace, () =>
-      MessageContext.run(
+      CorrelationContext.run(
         {
           correlationId: flowCorrelationId(msg),
           causationId: nonEmptyString(msg.properties.messageId),

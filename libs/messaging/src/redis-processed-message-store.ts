@@ -1,5 +1,5 @@
 import type { ProcessedMessageStore } from './processed-message-store';
-import { RedisConnection } from './redis-connection';
+import { RedisConnection } from '@app/platform';
 
 /**
  * Keeps processed messageIds in Redis (SET with a TTL), so de-duplication survives restarts and

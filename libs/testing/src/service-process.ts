@@ -46,7 +46,8 @@ export class ServiceProcess {
 
   /** Starts the process and waits until it reports ready. */
   async start(): Promise<void> {
-    const entry = join(ROOT, 'dist', 'apps', this.app, 'apps', this.app, 'src', 'main.js');
+    // The launcher scripts/build-if-stale.mjs writes (after the build above).
+    const entry = join(ROOT, 'dist', `${this.app}.js`);
     const child = spawn(process.execPath, [entry], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, NO_COLOR: '1' },

@@ -16,23 +16,6 @@ export function isolatedBrokerEnv(label: string): Record<string, string> {
   };
 }
 
-/** Runs `fn` with extra environment variables, restoring the previous values afterwards. */
-export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const previous = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [key, value] of Object.entries(previous)) {
-      if (value === undefined) {
-        delete process.env[key];
-      } else {
-        process.env[key] = value;
-      }
-    }
-  }
-}
-
 /** Deletes the exchange and every queue a test's services declared, so runs leave nothing behind. */
 export async function deleteTopology(env: Record<string, string>, queues: string[]): Promise<void> {
   const connection = await connectBroker();

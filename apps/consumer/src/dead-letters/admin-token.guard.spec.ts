@@ -1,3 +1,4 @@
+import { ConsumerConfig } from '../config/consumer.config';
 import { NotFoundException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { AdminTokenGuard, bearerToken } from './admin-token.guard';
 
@@ -28,7 +29,8 @@ describe(bearerToken.name, () => {
 });
 
 describe(AdminTokenGuard.name, () => {
-  const guard = (token?: string) => new AdminTokenGuard({ ADMIN_TOKEN: token });
+  const guard = (token?: string) =>
+    new AdminTokenGuard(ConsumerConfig.fromEnv(token === undefined ? {} : { ADMIN_TOKEN: token }));
 
   it('lets a request with the right bearer token through', () => {
     const { context } = httpContext({ authorization: `Bearer ${TOKEN}` });

@@ -1,5 +1,4 @@
 import {
-  Inject,
   Injectable,
   NotFoundException,
   UnauthorizedException,
@@ -7,7 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { secretsMatch } from '@app/config';
-import { DEAD_LETTERS_ENV, DeadLettersEnv } from './dead-letters.env';
+import { ConsumerConfig } from '../config/consumer.config';
 
 /** The parts of the HTTP request and reply the guard uses (Fastify's, without depending on it). */
 interface AdminRequest {
@@ -30,12 +29,12 @@ export function bearerToken(header: string | string[] | undefined): string | und
 /** Admits only `Bearer <ADMIN_TOKEN>`, because the admin endpoints replay and delete messages. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(DEAD_LETTERS_ENV) private readonly env: DeadLettersEnv) {}
+  constructor(private readonly config: ConsumerConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
     const request = http.getRequest<AdminRequest>();
-    const expected = this.env.ADMIN_TOKEN;
+    const expected = this.config.env.ADMIN_TOKEN;
     // Without ADMIN_TOKEN the endpoints are disabled and answer 404, exactly like an unknown route:
     // a service that does not use them does not even reveal that they exist (a 403 would).
     if (expected === undefined) {

@@ -14,6 +14,3 @@ export class DeadLettersEnv {
   @Matches(/^\S+$/, { message: 'ADMIN_TOKEN must not contain whitespace' })
   ADMIN_TOKEN?: string;
 }
-
-/** Injection token of the validated DeadLettersEnv. */
-export const DEAD_LETTERS_ENV = Symbol('DEAD_LETTERS_ENV');

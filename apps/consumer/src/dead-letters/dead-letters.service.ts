@@ -1,13 +1,12 @@
 import {
   HttpException,
-  Inject,
   Injectable,
   Logger,
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { ConfirmChannel, GetMessage } from 'amqplib';
-import { MESSAGING_CONFIG, MessagingConfig, queueNames } from '@app/messaging';
+import { MessagingConfig, queueNames } from '@app/messaging';
 import { withAdminChannel } from './admin-connection';
 import { messageIdOf, toDetail, toSummary } from './dead-letter.view';
 import type {
@@ -50,7 +49,7 @@ export class DeadLettersService {
   private readonly requeuesAtBack: boolean;
   private previous: Promise<unknown> = Promise.resolve();
 
-  constructor(@Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig) {
+  constructor(private readonly config: MessagingConfig) {
     const names = queueNames(config.queue);
     this.workQueue = names.work;
     this.deadLetterQueue = names.deadLetter;

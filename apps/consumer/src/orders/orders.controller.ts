@@ -1,7 +1,9 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   EventPatterns,
+  OnEvent,
+  OnRequest,
   OrderCancelledEvent,
   OrderPlacedEvent,
   OrderQuoteRequest,
@@ -19,17 +21,17 @@ export class OrdersController {
     private readonly pricing: PricingService,
   ) {}
 
-  @EventPattern(EventPatterns.OrderPlaced)
+  @OnEvent(EventPatterns.OrderPlaced)
   async onOrderPlaced(@Payload() order: OrderPlacedEvent): Promise<void> {
     await this.orders.process(order);
   }
 
-  @EventPattern(EventPatterns.OrderCancelled)
+  @OnEvent(EventPatterns.OrderCancelled)
   onOrderCancelled(@Payload() event: OrderCancelledEvent): void {
     this.orders.cancel(event);
   }
 
-  @MessagePattern(RequestPatterns.OrderQuote)
+  @OnRequest(RequestPatterns.OrderQuote)
   quote(@Payload() request: OrderQuoteRequest): OrderQuoteReply {
     return this.pricing.quote(request.items, request.currency, request.couponCode);
   }

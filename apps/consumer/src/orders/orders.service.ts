@@ -7,7 +7,8 @@ import {
   type OrderProcessedEvent,
   type OrderRequests,
 } from '@app/contracts';
-import { BoundedTtlCache, MessageBus } from '@app/messaging';
+import { MessageBus } from '@app/messaging';
+import { BoundedTtlCache } from '@app/platform';
 import { PricingService } from '../pricing/pricing.service';
 import { ORDER_RULES } from './orders.rules';
 

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { FastValidationPipe, reportedFieldErrors } from '@app/messaging';
+import { FastValidationPipe, reportedFieldErrors } from '@app/platform';
 
 /**
  * Validates request bodies strictly: unknown fields are rejected, and the 400 lists the wrong

@@ -29,6 +29,3 @@ export class ProducerEnv extends SecurityEnv {
   @Max(10_000_000)
   IDEMPOTENCY_MAX_KEYS = 100_000;
 }
-
-/** Injection token of the validated ProducerEnv. */
-export const PRODUCER_ENV = Symbol('PRODUCER_ENV');

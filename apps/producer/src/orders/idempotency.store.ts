@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BoundedTtlCache } from '@app/messaging';
-import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { Injectable } from '@nestjs/common';
+import { BoundedTtlCache } from '@app/platform';
+import { ProducerConfig } from '../config/producer.config';
 
 interface Entry<T> {
   fingerprint: string;
@@ -51,7 +51,7 @@ export abstract class IdempotencyStore {
 export class InMemoryIdempotencyStore extends IdempotencyStore {
   private readonly entries: BoundedTtlCache<string, Entry<unknown>>;
 
-  constructor(@Inject(PRODUCER_ENV) env: ProducerEnv) {
+  constructor({ env }: ProducerConfig) {
     super();
     this.entries = new BoundedTtlCache(env.IDEMPOTENCY_MAX_KEYS, env.IDEMPOTENCY_TTL_MS);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid } from '@app/messaging';
+import { nameBasedUuid } from '@app/platform';
 
 /**
  * The order id: random, or derived from the customer and Idempotency-Key, so a retried request

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventPatterns, OrderProcessedEvent } from '@app/contracts';
+import { Payload } from '@nestjs/microservices';
+import { EventPatterns, OnEvent, OrderProcessedEvent } from '@app/contracts';
 import { OrderStatusStore } from './order-status.store';
 
 /** Subscribes to the consumer's outcomes, so clients can poll `GET /orders/:orderId`. */
@@ -8,7 +8,7 @@ import { OrderStatusStore } from './order-status.store';
 export class OrderOutcomesController {
   constructor(private readonly statuses: OrderStatusStore) {}
 
-  @EventPattern(EventPatterns.OrderProcessed)
+  @OnEvent(EventPatterns.OrderProcessed)
   onOrderProcessed(@Payload() event: OrderProcessedEvent): void {
     this.statuses.record(event);
   }

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { OrderProcessedEvent } from '@app/contracts';
-import { BoundedTtlCache } from '@app/messaging';
-import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { BoundedTtlCache } from '@app/platform';
+import { ProducerConfig } from '../config/producer.config';
 
 /** What `GET /orders/:orderId` answers: pending until the consumer's outcome arrives. */
 export type OrderStatusDto =
@@ -16,7 +16,7 @@ export type OrderStatusDto =
 export class OrderStatusStore {
   private readonly statuses: BoundedTtlCache<string, OrderStatusDto>;
 
-  constructor(@Inject(PRODUCER_ENV) env: ProducerEnv) {
+  constructor({ env }: ProducerConfig) {
     this.statuses = new BoundedTtlCache(env.IDEMPOTENCY_MAX_KEYS, env.IDEMPOTENCY_TTL_MS);
   }
 

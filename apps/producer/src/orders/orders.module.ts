@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MESSAGING_CONFIG, type MessagingConfig } from '@app/messaging';
-import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { ProducerConfig } from '../config/producer.config';
 import { IdempotencyStore, InMemoryIdempotencyStore } from './idempotency.store';
 import { RedisIdempotencyStore } from './redis-idempotency.store';
 import { OrderOutcomesController } from './order-outcomes.controller';
@@ -17,15 +16,15 @@ import { OrdersService } from './orders.service';
     {
       // With REDIS_URL, keys are shared by every producer replica; otherwise kept per process.
       provide: IdempotencyStore,
-      inject: [MESSAGING_CONFIG, PRODUCER_ENV],
-      useFactory: (config: MessagingConfig, env: ProducerEnv): IdempotencyStore =>
+      inject: [ProducerConfig],
+      useFactory: (config: ProducerConfig): IdempotencyStore =>
         config.env.REDIS_URL
           ? new RedisIdempotencyStore(
               config.env.REDIS_URL,
-              env.IDEMPOTENCY_TTL_MS,
+              config.env.IDEMPOTENCY_TTL_MS,
               config.env.PUBLISH_TIMEOUT_MS * 2,
             )
-          : new InMemoryIdempotencyStore(env),
+          : new InMemoryIdempotencyStore(config),
     },
   ],
 })

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { RedisConnection } from '@app/messaging';
+import { RedisConnection } from '@app/platform';
 import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,

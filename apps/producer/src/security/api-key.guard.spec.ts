@@ -1,6 +1,5 @@
 import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
-import { loadEnv } from '@app/config';
-import { ProducerEnv } from '../config/producer.env';
+import { ProducerConfig } from '../config/producer.config';
 import { ApiKeyGuard, isPublicPath } from './api-key.guard';
 
 const KEY = 'a-very-secret-api-key';
@@ -13,7 +12,7 @@ function http(url: string, headers: Record<string, string> = {}): ExecutionConte
 }
 
 describe(ApiKeyGuard.name, () => {
-  const sut = new ApiKeyGuard(loadEnv(ProducerEnv, { API_KEY: KEY }));
+  const sut = new ApiKeyGuard(ProducerConfig.fromEnv({ API_KEY: KEY }));
 
   it('lets a request with the right key through', () => {
     expect(sut.canActivate(http('/orders', { 'x-api-key': KEY }))).toBe(true);
@@ -32,17 +31,17 @@ describe(ApiKeyGuard.name, () => {
   });
 
   it('lets everything through when no API_KEY is configured', () => {
-    expect(new ApiKeyGuard(loadEnv(ProducerEnv, {})).canActivate(http('/orders'))).toBe(true);
+    expect(new ApiKeyGuard(ProducerConfig.fromEnv({})).canActivate(http('/orders'))).toBe(true);
   });
 
   it('treats an empty API_KEY as unset', () => {
     expect(
-      new ApiKeyGuard(loadEnv(ProducerEnv, { API_KEY: '' })).canActivate(http('/orders')),
+      new ApiKeyGuard(ProducerConfig.fromEnv({ API_KEY: '' })).canActivate(http('/orders')),
     ).toBe(true);
   });
 
   it('rejects an API_KEY shorter than 16 characters at start-up', () => {
-    expect(() => loadEnv(ProducerEnv, { API_KEY: 'short' })).toThrow(/API_KEY/);
+    expect(() => ProducerConfig.fromEnv({ API_KEY: 'short' })).toThrow(/API_KEY/);
   });
 });
 

@@ -1,5 +1,4 @@
 import {
-  Inject,
   Injectable,
   UnauthorizedException,
   type CanActivate,
@@ -7,7 +6,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { secretsMatch } from '@app/config';
-import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { ProducerConfig } from '../config/producer.config';
+import type { ProducerEnv } from '../config/producer.env';
 
 /** Header that carries the API key. */
 export const API_KEY_HEADER = 'x-api-key';
@@ -56,7 +56,11 @@ export function protectDocs(
 /** When API_KEY is set, refuses requests without the matching `X-API-Key` (health stays open). */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(@Inject(PRODUCER_ENV) private readonly env: ProducerEnv) {}
+  private readonly env: ProducerEnv;
+
+  constructor(config: ProducerConfig) {
+    this.env = config.env;
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const expected = this.env.API_KEY;

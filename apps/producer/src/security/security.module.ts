@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { PRODUCER_ENV, type ProducerEnv } from '../config/producer.env';
+import { ProducerConfig } from '../config/producer.config';
 import { ApiKeyGuard } from './api-key.guard';
 import { RateLimitGuard } from './rate-limit.guard';
 
@@ -12,8 +12,8 @@ import { RateLimitGuard } from './rate-limit.guard';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [PRODUCER_ENV],
-      useFactory: (env: ProducerEnv) => ({
+      inject: [ProducerConfig],
+      useFactory: ({ env }: ProducerConfig) => ({
         throttlers: [{ ttl: env.RATE_LIMIT_WINDOW_MS, limit: env.RATE_LIMIT_MAX }],
         skipIf: () => env.RATE_LIMIT_MAX === 0,
         // One budget per client across every route (the default key adds the controller and the

@@ -2,15 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import type { ConsumeListener, RabbitServer } from '@app/messaging';
-import {
-  deleteTopology,
-  isolatedBrokerEnv,
-  uniqueName,
-  withEnv,
-  type EventProbe,
-} from '@app/testing';
-import { createConsumerApp, startConsumerApp } from '@apps/consumer';
-import { createProducerApp, startProducerApp } from '@apps/producer';
+import { deleteTopology, isolatedBrokerEnv, uniqueName, type EventProbe } from '@app/testing';
+import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
+import { createProducerApp, ProducerConfig, startProducerApp } from '@apps/producer';
 
 /** Both services running in-process against the test broker, on their own exchange and queues. */
 export class TestSystem {
@@ -49,16 +43,13 @@ export class TestSystem {
   }
 
   async startConsumer(): Promise<void> {
-    await withEnv(
-      { ...this.env, RABBITMQ_QUEUE: this.consumerQueue, CONSUMER_PORT: '0' },
-      async () => {
-        this.consumer = await createConsumerApp();
-        this.consumerServer = await startConsumerApp(this.consumer, 0);
-        const { port } = this.consumer.getHttpServer().address() as AddressInfo;
-        this.consumerUrl = `http://127.0.0.1:${port}`;
-        this.consumerServer.onConsume((event) => this.outcomes.push(event));
-      },
+    this.consumer = await createConsumerApp(
+      ConsumerConfig.fromEnv({ ...this.env, RABBITMQ_QUEUE: this.consumerQueue }),
     );
+    this.consumerServer = await startConsumerApp(this.consumer, 0);
+    const { port } = this.consumer.getHttpServer().address() as AddressInfo;
+    this.consumerUrl = `http://127.0.0.1:${port}`;
+    this.consumerServer.onConsume((event) => this.outcomes.push(event));
   }
 
   async stopConsumer(): Promise<void> {
@@ -68,23 +59,23 @@ export class TestSystem {
   }
 
   async startProducer(): Promise<void> {
-    await withEnv({ ...this.env, RABBITMQ_QUEUE: this.producerQueue, PORT: '0' }, async () => {
-      this.producer = await createProducerApp();
-      await startProducerApp(this.producer, 0);
-      const { port } = this.producer.getHttpServer().address() as AddressInfo;
-      this.producerUrl = `http://127.0.0.1:${port}`;
-    });
+    this.producer = await createProducerApp(this.producerConfig());
+    await startProducerApp(this.producer, 0);
+    const { port } = this.producer.getHttpServer().address() as AddressInfo;
+    this.producerUrl = `http://127.0.0.1:${port}`;
   }
 
   /** Starts another producer replica on the same exchange and queue; returns its base URL. */
   async addProducerReplica(): Promise<{ url: string; app: NestFastifyApplication }> {
-    return withEnv({ ...this.env, RABBITMQ_QUEUE: this.producerQueue, PORT: '0' }, async () => {
-      const app = await createProducerApp();
-      await startProducerApp(app, 0);
-      this.replicas.push(app);
-      const { port } = app.getHttpServer().address() as AddressInfo;
-      return { url: `http://127.0.0.1:${port}`, app };
-    });
+    const app = await createProducerApp(this.producerConfig());
+    await startProducerApp(app, 0);
+    this.replicas.push(app);
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, app };
+  }
+
+  private producerConfig(): ProducerConfig {
+    return ProducerConfig.fromEnv({ ...this.env, RABBITMQ_QUEUE: this.producerQueue });
   }
 
   /**

@@ -7,13 +7,14 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import {
   MessageBus,
+  MessagingConfig,
   MessagingModule,
   NonRetryableError,
   RabbitServer,
   startRabbitMicroservice,
   type ConsumeListener,
 } from '@app/messaging';
-import { deleteTopology, isolatedBrokerEnv, uniqueName, withEnv } from '@app/testing';
+import { deleteTopology, isolatedBrokerEnv, uniqueName } from '@app/testing';
 
 /** Routing keys of the test service. */
 export const TestPatterns = { Work: 'test.work.v1', Echo: 'test.echo.v1' } as const;
@@ -157,19 +158,18 @@ export class TestService {
   /** Starts (or restarts) the app; the handler log survives restarts. */
   async startApp(): Promise<void> {
     const log = this.log;
+    const config = MessagingConfig.fromEnv('lib-test', { ...this.env, RABBITMQ_QUEUE: this.queue });
     @Module({
-      imports: [MessagingModule.forRoot({ serviceName: 'lib-test', consume: true })],
+      imports: [MessagingModule.forRoot({ config, consume: true })],
       controllers: [TestHandlers],
       providers: [{ provide: HandlerLog, useValue: log }],
     })
     class TestModule {}
 
-    await withEnv({ ...this.env, RABBITMQ_QUEUE: this.queue }, async () => {
-      this.app = await NestFactory.create(TestModule, new FastifyAdapter(), { logger: ['error'] });
-      await this.app.init();
-      this.server = await startRabbitMicroservice(this.app);
-      this.server.onConsume((event) => this.outcomes.push(event));
-    });
+    this.app = await NestFactory.create(TestModule, new FastifyAdapter(), { logger: ['error'] });
+    await this.app.init();
+    this.server = await startRabbitMicroservice(this.app);
+    this.server.onConsume((event) => this.outcomes.push(event));
   }
 
   async stopApp(): Promise<void> {

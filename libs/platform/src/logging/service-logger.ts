@@ -1,8 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { IsIn, IsOptional } from 'class-validator';
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { loadEnv } from '@app/config';
-import { MessageContext } from './message-context';
+import { CorrelationContext } from '../correlation/correlation-context';
 
 type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
 
@@ -39,15 +38,15 @@ export class ServiceLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   /** LOG_FORMAT=json|pretty (default: json when NODE_ENV=production), LOG_LEVEL (default info). */
-  static create(service: string, env: NodeJS.ProcessEnv = process.env): ServiceLogger {
-    const { LOG_FORMAT, LOG_LEVEL, NODE_ENV } = loadEnv(LoggingEnv, env);
+  static create(service: string, settings: LoggingEnv): ServiceLogger {
+    const { LOG_FORMAT, LOG_LEVEL, NODE_ENV } = settings;
     const format = LOG_FORMAT ?? (NODE_ENV === 'production' ? 'json' : 'pretty');
     const options: LoggerOptions = {
       level: LOG_LEVEL,
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: () => {
-        const context = MessageContext.current();
+        const context = CorrelationContext.current();
         return context
           ? { correlationId: context.correlationId, messageId: context.causationId }
           : {};

@@ -1,14 +1,14 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { MessagingMetrics } from './messaging.metrics';
+import { MetricsRegistry } from './metrics-registry';
 
 /** Serves the service's metrics in the Prometheus text format for scraping. */
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: MessagingMetrics) {}
+  constructor(private readonly registry: MetricsRegistry) {}
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.registry.metrics();
   }
 }

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
-import { MessageContext } from './message-context';
+import { CorrelationContext } from '../../correlation/correlation-context';
 
 /** Header that carries the request id in and out of the HTTP API. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -28,7 +28,7 @@ export class CorrelationIdInterceptor implements NestInterceptor {
       typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     response.header(REQUEST_ID_HEADER, correlationId);
     return new Observable((subscriber) =>
-      MessageContext.run({ correlationId }, () => next.handle().subscribe(subscriber)),
+      CorrelationContext.run({ correlationId }, () => next.handle().subscribe(subscriber)),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What ties the messages of one business flow together across HTTP requests and handlers. */
-export interface MessageContextStore {
+export interface CorrelationScope {
   correlationId: string;
   /** The messageId of the message being handled, recorded as the cause of what it publishes. */
   causationId?: string;
@@ -9,14 +9,17 @@ export interface MessageContextStore {
   published?: number;
 }
 
-const storage = new AsyncLocalStorage<MessageContextStore>();
+const storage = new AsyncLocalStorage<CorrelationScope>();
 
-/** Carries the correlation id implicitly, so publishing code does not thread it through every call. */
-export const MessageContext = {
-  run<T>(store: MessageContextStore, fn: () => T): T {
-    return storage.run(store, fn);
+/**
+ * Carries the correlation id implicitly through an HTTP request or a message's handler, so logs and
+ * published messages carry it without threading it through every call.
+ */
+export const CorrelationContext = {
+  run<T>(scope: CorrelationScope, fn: () => T): T {
+    return storage.run(scope, fn);
   },
-  current(): MessageContextStore | undefined {
+  current(): CorrelationScope | undefined {
     return storage.getStore();
   },
 };

@@ -1,0 +1,30 @@
+import { IntersectionType } from '@nestjs/mapped-types';
+import { loadEnv } from '@app/config';
+import { MessagingConfig, MessagingEnv } from '@app/messaging';
+import { LoggingEnv } from '@app/platform';
+import { DeadLettersEnv } from '../dead-letters/dead-letters.env';
+import { ConsumerEnv } from './consumer.env';
+
+/** Every variable the consumer reads: its own, the dead-letter admin's, the broker's, the logger's. */
+export class ConsumerSettings extends IntersectionType(
+  IntersectionType(ConsumerEnv, DeadLettersEnv),
+  IntersectionType(MessagingEnv, LoggingEnv),
+) {}
+
+/**
+ * The consumer's configuration, validated once at start-up (a bad variable fails with its name) and
+ * provided to every module under this class. Tests build one from a plain object.
+ */
+export class ConsumerConfig {
+  static readonly serviceName = 'consumer';
+  readonly messaging: MessagingConfig;
+
+  private constructor(readonly env: ConsumerSettings) {
+    this.messaging = new MessagingConfig(ConsumerConfig.serviceName, env);
+  }
+
+  /** Reads and validates the environment; throws InvalidEnvironmentError naming any bad variable. */
+  static fromEnv(env: Record<string, string | undefined> = process.env): ConsumerConfig {
+    return new ConsumerConfig(loadEnv(ConsumerSettings, env));
+  }
+}

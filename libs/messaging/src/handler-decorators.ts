@@ -1,0 +1,59 @@
+import { EventPattern, MessagePattern } from '@nestjs/microservices';
+import type { RequestMap } from './message-bus';
+
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** Makes a decorator call fail to compile, with the expected type in the error message. */
+type Mismatch<What extends string, Expected> = { [K in What]: Expected };
+
+/** Accepted when the handler's first parameter is exactly the contract's payload type. */
+type PayloadCheck<Method, Expected> = Method extends (
+  payload: infer Actual,
+  ...rest: never[]
+) => unknown
+  ? Exactly<Actual, Expected> extends true
+    ? unknown
+    : Mismatch<'handler payload must be the contract payload', Expected>
+  : unknown;
+
+/** Accepted when the handler returns the contract's reply (or a Promise of it). */
+type ReplyCheck<Method, Expected> = Method extends (...args: never[]) => infer Result
+  ? Awaited<Result> extends Expected
+    ? unknown
+    : Mismatch<'handler must return the contract reply', Expected>
+  : unknown;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any method; the checks above narrow it
+type AnyMethod = (...args: any[]) => unknown;
+
+/**
+ * `@OnEvent(pattern)` and `@OnRequest(pattern)`: Nest's `@EventPattern` / `@MessagePattern`, typed
+ * by a contract map, so a handler whose first parameter (the `@Payload()`) is not exactly the
+ * pattern's payload class, or a request handler that returns something other than its reply, does
+ * not compile. Bind them to the registry's maps once (`handlerDecorators<Events, Requests>()`).
+ */
+export function handlerDecorators<TEvents extends object, TRequests extends RequestMap>() {
+  function OnEvent<P extends keyof TEvents & string>(pattern: P) {
+    return <M extends AnyMethod>(
+      target: object,
+      key: string | symbol,
+      descriptor: TypedPropertyDescriptor<M> & PayloadCheck<M, TEvents[P]>,
+    ): void => {
+      EventPattern(pattern)(target, key, descriptor as PropertyDescriptor);
+    };
+  }
+
+  function OnRequest<P extends keyof TRequests & string>(pattern: P) {
+    return <M extends AnyMethod>(
+      target: object,
+      key: string | symbol,
+      descriptor: TypedPropertyDescriptor<M> &
+        PayloadCheck<M, TRequests[P]['request']> &
+        ReplyCheck<M, TRequests[P]['reply']>,
+    ): void => {
+      MessagePattern(pattern)(target, key, descriptor as PropertyDescriptor);
+    };
+  }
+
+  return { OnEvent, OnRequest };
+}

@@ -1,0 +1,43 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
+import { READINESS_INDICATORS, type ReadinessIndicator } from './readiness';
+
+/**
+ * Liveness and readiness for orchestrators (Terminus format): live while the process runs; ready
+ * while every indicator's dependencies are up (a down one says why in its `reason`).
+ */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(READINESS_INDICATORS) private readonly readiness: ReadinessIndicator[],
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    const checks = this.readiness.flatMap((indicator) =>
+      Object.entries(indicator.readiness()).map(([key, state]) => (): HealthIndicatorResult => {
+        const session = this.indicators.check(key);
+        if (state.up) {
+          return session.up();
+        }
+        return state.reason ? session.down({ reason: state.reason }) : session.down();
+      }),
+    );
+    return this.health.check(checks);
+  }
+}
