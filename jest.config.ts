@@ -21,7 +21,7 @@ const shared = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleNameMapper: {
-    '^@app/(config|contracts|messaging|platform|testing)$': '<rootDir>/libs/$1/src',
+    '^@app/(config|contracts|messaging|persistence|platform|testing)$': '<rootDir>/libs/$1/src',
     '^@app/platform/http$': '<rootDir>/libs/platform/src/http',
     // Test-only entry points, so the e2e tests can run both apps in-process.
     '^@apps/(consumer|producer)$': '<rootDir>/apps/$1/src/$1.app',

@@ -9,10 +9,14 @@ import {
   uniqueName,
   waitFor,
   anOrderPlacedEvent,
+  brokerUrl,
+  metricSample,
   orderIdOf,
+  queryServiceDatabase,
+  TcpProxy,
+  dropServiceDatabase,
+  serviceDatabaseEnv,
 } from '@app/testing';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Publishes order.placed events as the producer would: persistent, confirmed, messageId = orderId. */
 async function publishOrders(exchange: string, count: number): Promise<string[]> {
@@ -41,9 +45,9 @@ describe('Consumer process crash', () => {
   const env: Record<string, string> = {
     ...isolatedBrokerEnv('crash'),
     RABBITMQ_QUEUE: uniqueName('consumer'),
-    REDIS_URL,
     RABBITMQ_PREFETCH: '50',
   };
+  const database = serviceDatabaseEnv('consumer');
   let consumer: ServiceProcess;
   let probe: EventProbe;
 
@@ -54,11 +58,16 @@ describe('Consumer process crash', () => {
     await consumer?.stop('SIGKILL');
     await probe?.close();
     await deleteTopology(env, [env.RABBITMQ_QUEUE]);
+    await dropServiceDatabase(database);
   });
 
   it('loses nothing when SIGKILLed mid-stream, and its re-runs publish nothing new', async () => {
     const port = await freePort();
-    consumer = new ServiceProcess('consumer', { ...env, CONSUMER_PORT: String(port) }, port);
+    consumer = new ServiceProcess(
+      'consumer',
+      { ...env, ...database, CONSUMER_PORT: String(port) },
+      port,
+    );
     await consumer.start();
     probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
 
@@ -86,5 +95,65 @@ describe('Consumer process crash', () => {
     // SIGTERM drains, closes the app and exits cleanly (after the logs are flushed).
     expect(await consumer.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(consumer.output).not.toMatch(/ERROR/);
+  }, 180_000);
+
+  it('handles every order once when killed after its commits and before its acks reached the broker', async () => {
+    const inboxed = async () =>
+      (
+        await queryServiceDatabase<{ count: number }>(
+          database,
+          'select count(*)::int as count from messaging_inbox',
+        )
+      )[0].count;
+    const { proxy, url } = await TcpProxy.forUrl(brokerUrl());
+    const port = await freePort();
+    const held = new ServiceProcess(
+      'consumer',
+      { ...env, ...database, RABBITMQ_URL: url, CONSUMER_PORT: String(port) },
+      port,
+    );
+    try {
+      await held.start();
+      const before = await inboxed();
+      const ids = await publishOrders(env.RABBITMQ_EXCHANGE, 600);
+      await waitFor(async () => (await inboxed()) >= before + 100, {
+        timeoutMs: 30_000,
+        description: '100 orders committed',
+      });
+      // From here the consumer commits, but its acks (and its publishes) never reach the broker.
+      proxy.holdUpstream();
+      const holdFrom = await inboxed();
+      await waitFor(async () => (await inboxed()) >= holdFrom + 20, {
+        description: '20 more orders committed whose acks are held',
+      });
+      await held.stop('SIGKILL');
+      proxy.releaseUpstream();
+
+      // The broker delivers the held ones again: the inbox knows them, nothing is handled twice.
+      await held.start();
+      await probe.waitForAll(EventPatterns.OrderProcessed, ids, orderIdOf, {
+        timeoutMs: 60_000,
+        description: 'every order to be processed after the restart',
+      });
+      const messageIdsByOrder = probe.messageIdsBy(EventPatterns.OrderProcessed, orderIdOf);
+      expect(ids.filter((id) => messageIdsByOrder.get(id)?.size !== 1)).toEqual([]);
+      const rows = await queryServiceDatabase<{ order_id: string; outcomes: number }>(
+        database,
+        `select o.order_id, (select count(*)::int from messaging_outbox m
+            where m.routing_key = $1 and convert_from(m.content, 'UTF8')::jsonb -> 'data' ->> 'orderId' = o.order_id::text) as outcomes
+          from orders o where o.order_id = any($2::uuid[])`,
+        [EventPatterns.OrderProcessed, ids],
+      );
+      expect(rows).toHaveLength(ids.length);
+      expect(rows.filter((row) => row.outcomes !== 1)).toEqual([]);
+      expect(
+        await metricSample(`http://127.0.0.1:${port}`, 'messaging_inbox_duplicates_total', {
+          pattern: EventPatterns.OrderPlaced,
+        }),
+      ).toBeGreaterThanOrEqual(1);
+    } finally {
+      await held.stop('SIGKILL');
+      await proxy.close();
+    }
   }, 180_000);
 });

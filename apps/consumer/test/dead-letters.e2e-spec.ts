@@ -13,6 +13,8 @@ import {
   waitFor,
   waitForQueueDepth,
   anOrderPlacedEvent,
+  dropServiceDatabase,
+  serviceDatabaseEnv,
 } from '@app/testing';
 import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
@@ -50,6 +52,7 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
     RABBITMQ_QUEUE: uniqueName('consumer'),
     RABBITMQ_QUEUE_TYPE: type,
   };
+  const database = serviceDatabaseEnv('consumer');
   const dlq = queueNames(env.RABBITMQ_QUEUE).deadLetter;
   const outcomes: Parameters<ConsumeListener>[0][] = [];
   let app: NestFastifyApplication | undefined;
@@ -92,7 +95,9 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
     outcomes.filter((o) => o.messageId === messageId && o.outcome === outcome).length;
 
   beforeAll(async () => {
-    app = await createConsumerApp(ConsumerConfig.fromEnv({ ...env, ADMIN_TOKEN: TOKEN }));
+    app = await createConsumerApp(
+      ConsumerConfig.fromEnv({ ...env, ...database, ADMIN_TOKEN: TOKEN }),
+    );
     const server = await startConsumerApp(app, 0);
     server.onConsume((event) => outcomes.push(event));
     const { port } = app.getHttpServer().address() as AddressInfo;
@@ -103,6 +108,7 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
     await probe?.close();
     await app?.close();
     await deleteTopology(env, [env.RABBITMQ_QUEUE]);
+    await dropServiceDatabase(database);
   });
 
   it(
@@ -343,6 +349,7 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
         disabled = await createConsumerApp(
           ConsumerConfig.fromEnv({
             ...env,
+            ...serviceDatabaseEnv('consumer'),
             RABBITMQ_QUEUE: uniqueName('consumer-no-admin'),
             ADMIN_TOKEN: '',
           }),

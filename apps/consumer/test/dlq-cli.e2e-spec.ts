@@ -17,6 +17,8 @@ import {
   uniqueName,
   waitFor,
   waitForQueueDepth,
+  dropServiceDatabase,
+  serviceDatabaseEnv,
 } from '@app/testing';
 import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
@@ -83,6 +85,7 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
     ...isolatedBrokerEnv('dlq-cli'),
     RABBITMQ_QUEUE: uniqueName('consumer'),
   };
+  const database = serviceDatabaseEnv('consumer');
   const dlq = queueNames(env.RABBITMQ_QUEUE).deadLetter;
   const outcomes: Parameters<ConsumeListener>[0][] = [];
   let app: NestFastifyApplication | undefined;
@@ -113,7 +116,9 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
   const anOrder = (orderId: string) => anOrderPlacedEvent({ orderId, customerId: 'dlq-cli-test' });
 
   beforeAll(async () => {
-    app = await createConsumerApp(ConsumerConfig.fromEnv({ ...env, ADMIN_TOKEN: TOKEN }));
+    app = await createConsumerApp(
+      ConsumerConfig.fromEnv({ ...env, ...database, ADMIN_TOKEN: TOKEN }),
+    );
     const server = await startConsumerApp(app, 0);
     server.onConsume((event) => outcomes.push(event));
     const { port } = app.getHttpServer().address() as AddressInfo;
@@ -129,6 +134,7 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
     await probe?.close();
     await app?.close();
     await deleteTopology(env, [env.RABBITMQ_QUEUE]);
+    await dropServiceDatabase(database);
   });
 
   it('--help prints the commands, the environment and the exit codes (through npm run)', async () => {
@@ -391,6 +397,7 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
         disabled = await createConsumerApp(
           ConsumerConfig.fromEnv({
             ...env,
+            ...serviceDatabaseEnv('consumer'),
             RABBITMQ_QUEUE: uniqueName('consumer-no-admin'),
             ADMIN_TOKEN: '',
           }),

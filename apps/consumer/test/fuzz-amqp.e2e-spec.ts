@@ -14,6 +14,8 @@ import {
   waitFor,
   anOrderPlacedEvent,
   orderIdOf,
+  dropServiceDatabase,
+  serviceDatabaseEnv,
 } from '@app/testing';
 import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
@@ -120,12 +122,13 @@ describe('AMQP input fuzzing of the consumer', () => {
     ...isolatedBrokerEnv('fuzz'),
     RABBITMQ_QUEUE: uniqueName('consumer'),
   };
+  const database = serviceDatabaseEnv('consumer');
   let app: NestFastifyApplication;
   let server: RabbitServer;
   let probe: EventProbe;
 
   beforeAll(async () => {
-    app = await createConsumerApp(ConsumerConfig.fromEnv(env));
+    app = await createConsumerApp(ConsumerConfig.fromEnv({ ...env, ...database }));
     server = await startConsumerApp(app, 0);
     probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
   });
@@ -134,6 +137,7 @@ describe('AMQP input fuzzing of the consumer', () => {
     await probe?.close();
     await app?.close();
     await deleteTopology(env, [env.RABBITMQ_QUEUE]);
+    await dropServiceDatabase(database);
   });
 
   it('dead-letters every bad message with a reason, processes every good one, and keeps going', async () => {

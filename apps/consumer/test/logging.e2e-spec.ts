@@ -9,6 +9,8 @@ import {
   uniqueName,
   waitFor,
   anOrderPlacedEvent,
+  dropServiceDatabase,
+  serviceDatabaseEnv,
 } from '@app/testing';
 
 describe('Consumer logs', () => {
@@ -18,6 +20,7 @@ describe('Consumer logs', () => {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
   };
+  const database = serviceDatabaseEnv('consumer');
   let consumer: ServiceProcess | undefined;
   let probe: EventProbe | undefined;
 
@@ -25,11 +28,16 @@ describe('Consumer logs', () => {
     await consumer?.stop('SIGTERM');
     await probe?.close();
     await deleteTopology(env, [env.RABBITMQ_QUEUE]);
+    await dropServiceDatabase(database);
   });
 
   it('writes JSON lines that carry the message correlation id, and never the broker password', async () => {
     const port = await freePort();
-    consumer = new ServiceProcess('consumer', { ...env, CONSUMER_PORT: String(port) }, port);
+    consumer = new ServiceProcess(
+      'consumer',
+      { ...env, ...database, CONSUMER_PORT: String(port) },
+      port,
+    );
     await consumer.start();
     probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
     const order = anOrderPlacedEvent({ customerId: 'c-logs' });

@@ -3,6 +3,8 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AppConfigModule } from '@app/config';
 import { patternsHandledBy } from '@app/contracts';
 import { MessagingModule, MessagingReadiness } from '@app/messaging';
+import { Database, DatabaseModule, DatabaseReadiness } from '@app/persistence';
+import { producerMigrations } from './database/producer.migrations';
 import {
   CorrelationIdInterceptor,
   HealthModule,
@@ -24,16 +26,28 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         MetricsModule,
+        DatabaseModule.forRootAsync({
+          inject: [ProducerConfig],
+          useFactory: (producer: ProducerConfig) => ({
+            settings: producer.database,
+            migrations: producerMigrations,
+          }),
+        }),
         MessagingModule.forRootAsync({
-          inject: [ProducerConfig, MetricsRegistry],
-          useFactory: (producer: ProducerConfig, registry: MetricsRegistry) => ({
+          inject: [ProducerConfig, MetricsRegistry, Database],
+          useFactory: (
+            producer: ProducerConfig,
+            registry: MetricsRegistry,
+            database: Database,
+          ) => ({
             config: producer.messaging,
             consume: true,
             handles: patternsHandledBy(ProducerConfig.serviceName),
             metricsRegistry: registry,
+            database,
           }),
         }),
-        HealthModule.forRoot({ indicators: [MessagingReadiness] }),
+        HealthModule.forRoot({ indicators: [MessagingReadiness, DatabaseReadiness] }),
         SecurityModule,
         OrdersModule,
         QuotesModule,

@@ -18,7 +18,6 @@ if (!support.available) {
 }
 const maybe = support.available ? describe : describe.skip;
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Orders in flight at once; the load runs from before the node stops until after it is back. */
 const CONCURRENCY = 20;
 /** Orders answered before the node stops, and again after it is back, before the load ends. */
@@ -57,14 +56,18 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
       RABBITMQ_URL: cluster.urls.join(','),
       RABBITMQ_QUEUE_TYPE: 'quorum',
       RABBITMQ_PREFETCH: String(PREFETCH),
-      REDIS_URL,
       // Requests caught by the failover wait for the reconnection instead of answering 503.
       PUBLISH_TIMEOUT_MS: '5000',
     });
     const port = await freePort();
     replica = new ServiceProcess(
       'consumer',
-      { ...system.env, RABBITMQ_QUEUE: system.consumerQueue, CONSUMER_PORT: String(port) },
+      {
+        ...system.env,
+        ...system.consumerDatabase,
+        RABBITMQ_QUEUE: system.consumerQueue,
+        CONSUMER_PORT: String(port),
+      },
       port,
     );
     replicaUrl = `http://127.0.0.1:${port}`;
@@ -172,7 +175,7 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
       const processed = live.probe.distinct(EventPatterns.OrderProcessed, orderIdOf);
       expect([...processed].filter((id) => !acceptedIds.has(id))).toEqual([]);
 
-      // Duplicates suppressed: redeliveries and re-published orders were dropped (shared Redis store)
+      // Duplicates suppressed: redeliveries and re-published orders were dropped (the consumers' shared inbox)
       // instead of handled again, and any event published twice carries one messageId per order.
       const placed = { pattern: EventPatterns.OrderPlaced };
       const inProcess = (outcome: string) =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   EventPatterns,
   type OrderCancelledEvent,
@@ -96,8 +97,11 @@ describe('Orders over HTTP → RabbitMQ → consumer', () => {
     }
   });
 
-  it('publishes order.cancelled and the consumer handles it', async () => {
-    const orderId = '0b7f1f3e-2a4c-4f7e-9a51-1c2d3e4f5a6b';
+  it('cancels an order: order.cancelled, the consumer confirms, and the order ends cancelled', async () => {
+    const placed = await system.post('/orders', anOrder());
+    const orderId = placed.body.orderId as string;
+    expect(placed.headers.get('location')).toBe(`/orders/${orderId}`);
+
     const response = await system.post(`/orders/${orderId}/cancel`, { reason: 'changed my mind' });
 
     expect(response.status).toBe(202);
@@ -107,12 +111,35 @@ describe('Orders over HTTP → RabbitMQ → consumer', () => {
     );
     expect(cancelled.data.reason).toBe('changed my mind');
     await waitFor(
-      () =>
-        system.outcomes.find(
-          (o) => o.pattern === EventPatterns.OrderCancelled && o.outcome === 'acked',
-        ),
-      { description: 'the consumer to ack order.cancelled' },
+      async () => (await system.get(`/orders/${orderId}`)).body.status === 'cancelled',
+      {
+        description: 'the order to end cancelled',
+      },
     );
+  });
+
+  it('answers 404 when cancelling an order the producer never accepted', async () => {
+    const response = await system.post(`/orders/${randomUUID()}/cancel`, {});
+
+    expect(response.status).toBe(404);
+  });
+
+  it('answers 409 when cancelling an order the consumer rejected, and it stays rejected', async () => {
+    const items = Array.from({ length: 21 }, (_, i) => ({
+      sku: `SKU-${i}`,
+      quantity: 1,
+      unitPrice: 1,
+    }));
+    const placed = await system.post('/orders', anOrder({ items }));
+    const orderId = placed.body.orderId as string;
+    await waitFor(async () => (await system.get(`/orders/${orderId}`)).body.status === 'rejected', {
+      description: 'the order to be rejected',
+    });
+
+    const response = await system.post(`/orders/${orderId}/cancel`, {});
+
+    expect(response.status).toBe(409);
+    expect((await system.get(`/orders/${orderId}`)).body.status).toBe('rejected');
   });
 
   it('answers 400 naming each wrong field, and publishes nothing', async () => {

@@ -2,14 +2,12 @@ import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import { EventProbe } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
 
-describe('Producer replicas sharing Redis', () => {
+describe('Producer replicas sharing a database', () => {
   let system: TestSystem;
   let probe: EventProbe;
 
   beforeAll(async () => {
-    system = await TestSystem.start({
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    });
+    system = await TestSystem.start();
     probe = await EventProbe.create(system.exchange, [EventPatterns.OrderPlaced]);
   });
 
@@ -34,6 +32,7 @@ describe('Producer replicas sharing Redis', () => {
     expect([first.status, second.status, third.status]).toEqual([202, 202, 202]);
     expect(new Set([first.body.orderId, second.body.orderId, third.body.orderId]).size).toBe(1);
     expect(conflicting.status).toBe(422);
+    await system.waitForOutboxDrained();
     await system.placeMarkerOrder(probe, other.url);
     expect(
       probe

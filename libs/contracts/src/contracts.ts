@@ -1,4 +1,5 @@
 import { handlerDecorators } from '@app/messaging';
+import { OrderCancellationProcessedEvent } from './orders/order-cancellation-processed.event';
 import { OrderCancelledEvent } from './orders/order-cancelled.event';
 import { OrderPlacedEvent } from './orders/order-placed.event';
 import { OrderProcessedEvent } from './orders/order-processed.event';
@@ -38,7 +39,7 @@ export const Contracts = {
     publishedBy: 'producer',
     handledBy: ['consumer'],
     description:
-      'A customer cancelled an order (POST /orders/{orderId}/cancel); an order the consumer has not processed yet is rejected.',
+      'A customer cancelled an order (POST /orders/{orderId}/cancel); the consumer ends it cancelled, whether it arrives before or after the order.',
   }),
   OrderProcessed: event({
     pattern: 'order.processed.v1',
@@ -47,6 +48,14 @@ export const Contracts = {
     handledBy: ['producer'],
     description:
       'The outcome of an order.placed.v1 (accepted or rejected, with the total); the producer keeps it for GET /orders/{orderId}.',
+  }),
+  OrderCancellationProcessed: event({
+    pattern: 'order.cancellation-processed.v1',
+    payload: OrderCancellationProcessedEvent,
+    publishedBy: 'consumer',
+    handledBy: ['producer'],
+    description:
+      'The outcome of an order.cancelled.v1 (cancelled, or refused for a rejected order); the producer keeps it for GET /orders/{orderId}.',
   }),
   OrderQuote: request({
     pattern: 'order.quote.v1',

@@ -1,5 +1,6 @@
 export * from './orders/order-item';
 export * from './orders/order-placed.event';
+export * from './orders/order-cancellation-processed.event';
 export * from './orders/order-cancelled.event';
 export * from './orders/order-processed.event';
 export * from './orders/order-quote.request';

@@ -23,11 +23,11 @@ describe(DependencyGate.name, () => {
 
   it('pauses on the first failure and lets one waiting delivery through per interval, growing to the maximum', async () => {
     const woken: number[] = [];
-    void sut.waitFor('redis').then(() => woken.push(1));
-    void sut.waitFor('redis').then(() => woken.push(2));
-    void sut.waitFor('redis').then(() => woken.push(3));
-    expect(events).toEqual(['pause redis']);
-    expect(sut.outage()).toMatchObject({ dependency: 'redis', waiting: 3 });
+    void sut.waitFor('the database').then(() => woken.push(1));
+    void sut.waitFor('the database').then(() => woken.push(2));
+    void sut.waitFor('the database').then(() => woken.push(3));
+    expect(events).toEqual(['pause the database']);
+    expect(sut.outage()).toMatchObject({ dependency: 'the database', waiting: 3 });
 
     await jest.advanceTimersByTimeAsync(100);
     expect(woken).toEqual([1]);
@@ -41,25 +41,25 @@ describe(DependencyGate.name, () => {
 
   it('lets everything through and resumes when a probe gets through', async () => {
     const woken: number[] = [];
-    void sut.waitFor('redis').then(() => woken.push(1));
-    void sut.waitFor('redis').then(() => woken.push(2));
+    void sut.waitFor('the database').then(() => woken.push(1));
+    void sut.waitFor('the database').then(() => woken.push(2));
 
     sut.recovered();
     await Promise.resolve();
 
     expect(woken).toEqual([1, 2]);
-    expect(events).toEqual(['pause redis', 'resume']);
+    expect(events).toEqual(['pause the database', 'resume']);
     expect(sut.outage()).toBeUndefined();
   });
 
   it('resumes to probe with a new delivery when nobody waits, and keeps the back-off it reached', async () => {
     sut.releaseAll();
-    void sut.waitFor('redis');
+    void sut.waitFor('the database');
     sut.releaseAll();
     await jest.advanceTimersByTimeAsync(100);
-    expect(events).toEqual(['pause redis', 'resume']);
+    expect(events).toEqual(['pause the database', 'resume']);
 
-    void sut.waitFor('redis');
+    void sut.waitFor('the database');
     await jest.advanceTimersByTimeAsync(199);
     expect(sut.outage()?.waiting).toBe(1);
     await jest.advanceTimersByTimeAsync(1);

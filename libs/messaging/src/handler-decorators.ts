@@ -23,6 +23,16 @@ type ReplyCheck<Method, Expected> = Method extends (...args: never[]) => infer R
     : Mismatch<'handler must return the contract reply', Expected>
   : unknown;
 
+/** What a handler declares about itself, beside its pattern. */
+export interface HandlerExtras {
+  /**
+   * Run in a database transaction with an inbox row (the message is handled once per service) and
+   * its publishes going to the outbox; the delivery is acked after the commit. Needs a database
+   * (`MessagingModule` with `database`).
+   */
+  transactional?: boolean;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any method; the checks above narrow it
 type AnyMethod = (...args: any[]) => unknown;
 
@@ -33,13 +43,17 @@ type AnyMethod = (...args: any[]) => unknown;
  * not compile. Bind them to the registry's maps once (`handlerDecorators<Events, Requests>()`).
  */
 export function handlerDecorators<TEvents extends object, TRequests extends RequestMap>() {
-  function OnEvent<P extends keyof TEvents & string>(pattern: P) {
+  function OnEvent<P extends keyof TEvents & string>(pattern: P, extras: HandlerExtras = {}) {
     return <M extends AnyMethod>(
       target: object,
       key: string | symbol,
       descriptor: TypedPropertyDescriptor<M> & PayloadCheck<M, TEvents[P]>,
     ): void => {
-      EventPattern(pattern)(target, key, descriptor as PropertyDescriptor);
+      EventPattern(pattern, extras as Record<string, unknown>)(
+        target,
+        key,
+        descriptor as PropertyDescriptor,
+      );
     };
   }
 

@@ -3,8 +3,8 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from
 import { loadEnv, ToList, ToNumber } from '@app/config';
 import { InMemoryProcessedMessageStore } from './processed-message-store';
 import type { QueueType } from './queue-topology';
-import { RedisProcessedMessageStore } from './redis-processed-message-store';
 import type { RabbitClientOptions } from './rabbitmq.client';
+import type { OutboxRelaySettings } from './outbox/outbox-relay';
 import type { RabbitServerOptions } from './rabbitmq.server';
 
 /** An exchange or queue name: what the broker accepts and what stays readable in its UI. */
@@ -119,10 +119,41 @@ export class MessagingEnv {
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
-  /** When set, processed messageIds live in Redis: de-duplication survives restarts and spans replicas. */
-  @IsOptional()
-  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
-  REDIS_URL?: string;
+  /** Outbox rows the relay claims and publishes per transaction. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  OUTBOX_BATCH_SIZE = 100;
+
+  /** The relay's safety-net poll; a commit wakes it at once. */
+  @ToNumber()
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  OUTBOX_POLL_INTERVAL_MS = 1_000;
+
+  /** How long sent outbox rows are kept before retention deletes them. */
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  OUTBOX_RETENTION_MS = 3_600_000;
+
+  /**
+   * How long the inbox remembers a handled messageId: the de-duplication window (7 days). A copy
+   * older than this is handled again, so keep it well above how late a message can come back.
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  INBOX_RETENTION_MS = 604_800_000;
+
+  /** How often retention runs. */
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  RETENTION_INTERVAL_MS = 60_000;
 }
 
 /** The validated messaging settings of one service, ready to build its client and server from. */
@@ -168,9 +199,18 @@ export class MessagingConfig {
       },
       drainTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
-      processedStore: env.REDIS_URL
-        ? new RedisProcessedMessageStore(env.REDIS_URL, this.queue, env.DEDUPE_TTL_MS)
-        : new InMemoryProcessedMessageStore(env.DEDUPE_MAX_ENTRIES, env.DEDUPE_TTL_MS),
+      processedStore: new InMemoryProcessedMessageStore(env.DEDUPE_MAX_ENTRIES, env.DEDUPE_TTL_MS),
+    };
+  }
+
+  relaySettings(): OutboxRelaySettings {
+    const env = this.env;
+    return {
+      batchSize: env.OUTBOX_BATCH_SIZE,
+      pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+      outboxRetentionMs: env.OUTBOX_RETENTION_MS,
+      inboxRetentionMs: env.INBOX_RETENTION_MS,
+      retentionIntervalMs: env.RETENTION_INTERVAL_MS,
     };
   }
 

@@ -1,4 +1,5 @@
 import type { ValidationError } from 'class-validator';
+import { DatabaseUnavailableError } from '@app/persistence';
 import { reportedFieldErrors, type FieldError } from '@app/platform';
 
 /** The wire shape of an error sent back to a requester, so callers can map it without parsing prose. */
@@ -232,7 +233,7 @@ export class PayloadValidationError extends NonRetryableError {
  * or the handler's: then the delivery waits for the dependency instead of using up an attempt.
  */
 export function unavailableDependency(error: unknown): string | undefined {
-  if (error instanceof DependencyUnavailableError) {
+  if (error instanceof DependencyUnavailableError || error instanceof DatabaseUnavailableError) {
     return error.dependency;
   }
   // A follow-up publish that found no broker connection in time.

@@ -68,6 +68,25 @@ export class MessagingMetrics {
     registers: [],
   });
 
+  readonly outboxPending = new Gauge({
+    name: 'messaging_outbox_pending',
+    help: 'Outbox rows committed and not yet published',
+    registers: [],
+  });
+
+  readonly outboxOldestAge = new Gauge({
+    name: 'messaging_outbox_oldest_age_seconds',
+    help: 'Age of the oldest unpublished outbox row (the outbox lag); 0 when none is waiting',
+    registers: [],
+  });
+
+  readonly inboxDuplicates = new Counter({
+    name: 'messaging_inbox_duplicates_total',
+    help: 'Deliveries the inbox recognised as already handled, by pattern',
+    labelNames: ['pattern'] as const,
+    registers: [],
+  });
+
   readonly connectionUp = new Gauge({
     name: 'messaging_connection_up',
     help: '1 while the channel to the broker is open and set up, by role (publisher, consumer)',
@@ -87,6 +106,9 @@ export class MessagingMetrics {
       this.inFlight,
       this.consumerPaused,
       this.connectionUp,
+      this.outboxPending,
+      this.outboxOldestAge,
+      this.inboxDuplicates,
     ];
     for (const metric of metrics) {
       registry.registerMetric(metric);

@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { Database } from '@app/persistence';
 import type { Registry } from 'prom-client';
 import type { MessagingConfig } from './messaging.config';
 
@@ -15,6 +16,12 @@ export interface MessagingModuleOptions {
   handles?: readonly string[];
   /** Where the messaging metrics are registered (the app's `/metrics` registry). */
   metricsRegistry?: Registry;
+  /**
+   * The service's database: enables the transactional outbox (publishes inside a transaction), its
+   * relay, and the inbox of transactional handlers. Its migrations must include
+   * `messagingMigrations`.
+   */
+  database?: Database;
 }
 
 export const {

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { MessageBus } from './message-bus';
 import { MESSAGING_CLIENT } from './messaging.constants';
 import { MessagingConfig } from './messaging.config';
@@ -9,8 +9,22 @@ import {
   type MessagingModuleOptions,
 } from './messaging.module-definition';
 import { MessagingReadiness } from './messaging.readiness';
+import { Inbox } from './outbox/inbox';
+import { Outbox } from './outbox/outbox';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { RabbitClient } from './rabbitmq.client';
 import { RabbitServer } from './rabbitmq.server';
+
+/** Starts the outbox relay with the app; the database stops it before it closes. */
+@Injectable()
+class OutboxRelayStarter implements OnApplicationBootstrap {
+  constructor(private readonly relay: OutboxRelay) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Null without a database (Nest injects the factory's null).
+    await (this.relay as OutboxRelay | null)?.start();
+  }
+}
 
 /**
  * The RabbitMQ layer of a service: the client (a Nest `ClientProxy`), the typed `MessageBus`, the
@@ -43,6 +57,30 @@ import { RabbitServer } from './rabbitmq.server';
     },
     { provide: RabbitClient, useExisting: MESSAGING_CLIENT },
     {
+      provide: Outbox,
+      inject: [MESSAGING_OPTIONS],
+      useFactory: ({ database }: MessagingModuleOptions) =>
+        database ? new Outbox(database) : null,
+    },
+    {
+      provide: OutboxRelay,
+      inject: [MESSAGING_OPTIONS, Outbox, RabbitClient, MessagingMetrics],
+      useFactory: (
+        { database, config }: MessagingModuleOptions,
+        outbox: Outbox | null,
+        client: RabbitClient,
+        metrics: MessagingMetrics,
+      ) => {
+        if (!database || !outbox) {
+          return null;
+        }
+        const relay = new OutboxRelay(database, outbox, client, config.relaySettings(), metrics);
+        database.beforeClose(() => relay.stop());
+        return relay;
+      },
+    },
+    OutboxRelayStarter,
+    {
       provide: RabbitServer,
       inject: [MESSAGING_OPTIONS, MessagingMetrics],
       useFactory: (options: MessagingModuleOptions, metrics: MessagingMetrics) =>
@@ -50,12 +88,17 @@ import { RabbitServer } from './rabbitmq.server';
           ...options.config.serverOptions(),
           metrics,
           expectedPatterns: options.handles,
+          ...(options.database
+            ? { transactions: { database: options.database, inbox: new Inbox(options.database) } }
+            : {}),
         }),
     },
     MessageBus,
     MessagingReadiness,
   ],
   exports: [
+    Outbox,
+    OutboxRelay,
     MessagingConfig,
     MessagingMetrics,
     MESSAGING_CLIENT,

@@ -1,8 +1,9 @@
 import { BoundedTtlCache } from '@app/platform';
 
 /**
- * Remembers which messages were handled, so a redelivered message is acked without running its
- * handler twice. Implement it over a shared store (e.g. Redis) to de-duplicate across replicas.
+ * Remembers which messages a non-transactional handler handled, so a redelivered message is acked
+ * without running it twice. Transactional handlers use the inbox instead, which commits with their
+ * effects and is shared by replicas.
  */
 export interface ProcessedMessageStore {
   has(messageId: string): Promise<boolean>;

@@ -37,6 +37,14 @@ export interface RabbitClientOptions extends Omit<ManagedChannelOptions, 'setup'
   channelFactory?: ChannelFactory;
 }
 
+/** A message ready to publish: routing, body and every property, fixed when it was prepared. */
+export interface PreparedMessage {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  properties: Options.Publish & { messageId: string };
+}
+
 /** Per-message options, passed by wrapping the payload in Nest's `RmqRecord`. */
 export type PublishOptions = Pick<Options.Publish, 'headers' | 'correlationId' | 'messageId'>;
 
@@ -153,14 +161,35 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
   }
 
   protected dispatchEvent<T = void>(packet: ReadPacket): Promise<T> {
-    const pattern = this.normalizePattern(packet.pattern as string);
     const { data, options } = unwrapRecord(packet.data);
-    const messageId = options.messageId ?? derivedMessageId(pattern);
+    return this.publishPrepared(
+      this.prepare(packet.pattern as string, data, options),
+    ) as Promise<T>;
+  }
+
+  /**
+   * The message `emit()` would publish, with its id, correlation, causation and trace headers fixed
+   * now: what the outbox stores inside a transaction, for the relay to publish as it is.
+   */
+  prepare(pattern: string, data: unknown, options: PublishOptions = {}): PreparedMessage {
+    const routingKey = this.normalizePattern(pattern);
+    const messageId = options.messageId ?? derivedMessageId(routingKey);
+    return {
+      exchange: this.options.exchange,
+      routingKey,
+      content: Buffer.from(JSON.stringify({ pattern: routingKey, data })),
+      properties: { ...this.properties(routingKey, messageId, options), persistent: true },
+    };
+  }
+
+  /** Publishes a prepared message (persistent, mandatory, confirmed), e.g. from the outbox. */
+  publishPrepared(message: PreparedMessage): Promise<void> {
+    const { exchange, routingKey, content, properties } = message;
     const confirmed = this.channel.publish(
-      this.options.exchange,
-      pattern,
-      Buffer.from(JSON.stringify({ pattern, data })),
-      { ...this.properties(pattern, messageId, options), persistent: true },
+      exchange,
+      routingKey,
+      content,
+      properties,
       this.options.publishTimeoutMs,
     );
     this.unconfirmed.add(confirmed);
@@ -168,14 +197,14 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     void confirmed.then(
       () => {
         this.unconfirmed.delete(confirmed);
-        this.recordPublish(pattern, 'confirmed', startedAt);
+        this.recordPublish(routingKey, 'confirmed', startedAt);
       },
       (error: unknown) => {
         this.unconfirmed.delete(confirmed);
-        this.recordPublish(pattern, publishResultOf(error), startedAt);
+        this.recordPublish(routingKey, publishResultOf(error), startedAt);
       },
     );
-    return confirmed as Promise<T>;
+    return confirmed;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {

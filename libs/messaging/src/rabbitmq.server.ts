@@ -10,7 +10,9 @@ import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetr
 import { lastValueFrom } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Database } from '@app/persistence';
 import { deathHeadersProblem, readAttempt } from './delivery-headers';
+import type { HandlerExtras } from './handler-decorators';
 import { CorrelationContext } from '@app/platform';
 import { DependencyGate } from './dependency-gate';
 import { copyProperties, decideFailure, failureHeaders } from './failure-copy';
@@ -23,6 +25,7 @@ import {
 } from './managed-channel';
 import { JSON_CONTENT_TYPE, MessageHeaders } from './message-headers';
 import { MessageTurns, type Settlement } from './message-turns';
+import type { Inbox } from './outbox/inbox';
 import {
   DependencyUnavailableError,
   HandlerRegistryMismatchError,
@@ -59,6 +62,11 @@ export interface RabbitServerOptions
   expectedPatterns?: readonly string[];
   /** Where the channel comes from; unit tests pass a fake. */
   channelFactory?: ChannelFactory;
+  /**
+   * The service's database: handlers marked transactional run in a transaction with an inbox row
+   * (de-duplication that commits with their effects) and their publishes go to the outbox.
+   */
+  transactions?: { database: Database; inbox: Inbox };
 }
 
 /** Whether the service takes deliveries right now, and if not, why: the readiness signal. */
@@ -151,14 +159,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     });
     const { metrics } = options;
     if (metrics) {
-      // Labels only from the patterns this service handles: a made-up pattern in a message body
-      // must not add a time series (anyone who can publish could grow memory without bound).
       this.onConsume(({ pattern, outcome, durationMs }) =>
-        metrics.observeConsume(
-          this.messageHandlers.has(pattern) ? pattern : UNKNOWN_PATTERN,
-          outcome,
-          durationMs,
-        ),
+        metrics.observeConsume(this.metricLabel(pattern), outcome, durationMs),
       );
     }
   }
@@ -253,6 +255,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.channel as T;
+  }
+
+  /**
+   * A metric label: only patterns this service handles, so a made-up pattern in a message body
+   * adds no time series (anyone who can publish could otherwise grow memory without bound).
+   */
+  private metricLabel(pattern: string): string {
+    return this.messageHandlers.has(pattern) ? pattern : UNKNOWN_PATTERN;
   }
 
   /** The start-up check of the handlers against the contract registry. */
@@ -473,12 +483,6 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     for (;;) {
       try {
         if (step.kind === 'handle') {
-          if (messageId && (await this.isProcessed(messageId))) {
-            safely(() => channel.ack(msg));
-            this.gate.recovered();
-            report('duplicate');
-            return 'settled';
-          }
           const reading = readAttempt(headers, (queue) => this.retryQueues.has(queue));
           const deathProblem = deathHeadersProblem(headers);
           if ('problem' in reading || deathProblem) {
@@ -496,6 +500,30 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           const handler = this.handlerFor(packet.pattern);
           if (!handler?.isEventHandler) {
             throw new NoHandlerError(packet.pattern);
+          }
+          const transactions = this.options.transactions;
+          if (transactions && isTransactional(handler)) {
+            // Inbox row, the handler's changes and its outbox rows commit together; then the ack.
+            const handled = await transactions.database.transaction(async () => {
+              if (messageId && !(await transactions.inbox.accept(messageId))) {
+                return false;
+              }
+              await this.invoke(handler, packet, msg, channel);
+              return true;
+            });
+            safely(() => channel.ack(msg));
+            this.gate.recovered();
+            if (!handled) {
+              this.options.metrics?.inboxDuplicates.inc({ pattern: this.metricLabel(pattern) });
+            }
+            report(handled ? 'acked' : 'duplicate');
+            return 'settled';
+          }
+          if (messageId && (await this.isProcessed(messageId))) {
+            safely(() => channel.ack(msg));
+            this.gate.recovered();
+            report('duplicate');
+            return 'settled';
           }
           await this.invoke(handler, packet, msg, channel);
           step = { kind: 'record' };
@@ -801,6 +829,11 @@ function replyMessage(
       ...(code ? { [MessageHeaders.ErrorCode]: code } : {}),
     },
   };
+}
+
+/** Whether a handler was declared transactional (`@OnEvent(pattern, { transactional: true })`). */
+function isTransactional(handler: MessageHandler): boolean {
+  return (handler.extras as HandlerExtras | undefined)?.transactional === true;
 }
 
 function nonEmptyString(value: unknown): string | undefined {

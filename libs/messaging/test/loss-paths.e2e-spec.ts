@@ -1,5 +1,4 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import { MessageHeaders, queueNames } from '@app/messaging';
 import {
   brokerUrl,
@@ -7,7 +6,6 @@ import {
   publishRaw,
   queueDepth,
   takeMessages,
-  TcpProxy,
   waitFor,
   waitForQueueDepth,
 } from '@app/testing';
@@ -259,53 +257,6 @@ describe('RabbitServer: nothing acked unhandled, nothing frozen', () => {
       description: 'a new message to be handled on the re-declared queue',
     });
   });
-});
-
-describe('RabbitServer while the processed-message store (Redis) is away', () => {
-  const redisUrl = process.env.REDIS_URL;
-  const describeWithRedis = redisUrl ? it : it.skip;
-  let service: TestService | undefined;
-  let proxy: TcpProxy | undefined;
-
-  afterAll(async () => {
-    await service?.close();
-    await proxy?.close();
-  });
-
-  describeWithRedis(
-    'pauses instead of using up attempts, says why in readiness, and handles the message once Redis is back',
-    async () => {
-      const target = new URL(redisUrl!);
-      proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
-      const port = await proxy.listen();
-      target.hostname = '127.0.0.1';
-      target.port = String(port);
-      service = await TestService.start({ REDIS_URL: target.toString() });
-      const { deadLetter, retry } = queueNames(service.queue);
-
-      proxy.down();
-      await service.bus.publish(TestPatterns.Work, { id: 'during-outage' }, { messageId: 'o-1' });
-      await waitFor(() => /processed-message store is unavailable/.test(statusReason(service!)), {
-        description: 'readiness to say the consumer is paused for the store',
-      });
-      // The outage outlasts the whole retry budget (3 attempts, 200 + 400 ms).
-      await delay(1_500);
-      expect(service.log.attemptsOf('during-outage')).toEqual([]);
-      expect(service.outcomes.filter((o) => o.messageId === 'o-1')).toEqual([]);
-
-      proxy.up();
-      await waitFor(() => service!.log.completed.includes('during-outage'), {
-        timeoutMs: 20_000,
-        description: 'the held message to be handled once Redis is back',
-      });
-      await waitFor(() => service!.server!.isConsuming(), { description: 'consumption to resume' });
-      expect(service.outcomes.filter((o) => o.messageId === 'o-1').map((o) => o.outcome)).toEqual([
-        'acked',
-      ]);
-      expect((await queueDepth(deadLetter)).messages).toBe(0);
-      expect((await queueDepth(retry(200))).messages).toBe(0);
-    },
-  );
 });
 
 function statusReason(service: TestService): string {

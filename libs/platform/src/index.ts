@@ -5,7 +5,6 @@ export * from './correlation/correlation-context';
 export * from './ids/name-based-uuid';
 export * from './logging/service-logger';
 export * from './metrics/latency-buckets';
-export * from './redis/redis-connection';
 export * from './validation/compiled-validator';
 export * from './validation/fast-validation.pipe';
 export * from './validation/field-errors';

@@ -71,10 +71,10 @@ describe('docker-compose.yml', () => {
     for (const app of APPS) {
       const { env_file: envFile, environment = {} } = compose.services[app];
       expect([app, envFile]).toEqual([app, ['${APP_ENV_FILE:-docker/empty.env}']]);
-      // Only the container wiring is fixed; the rest comes from .env (or from the shell).
+      // Only the container wiring (broker, database, port) is fixed; the rest comes from .env.
       const fixed = Object.entries(environment).filter(([, value]) => !value.startsWith('${'));
       expect(fixed.map(([key]) => key).sort()).toEqual(
-        ['RABBITMQ_URL', app === 'producer' ? 'PORT' : 'CONSUMER_PORT'].sort(),
+        ['RABBITMQ_URL', 'DATABASE_URL', app === 'producer' ? 'PORT' : 'CONSUMER_PORT'].sort(),
       );
     }
     // Without .env compose reads this file, which must exist; with .env, .env points it at itself.

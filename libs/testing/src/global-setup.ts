@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { connectBroker } from './broker';
 
 interface GlobalWithContainer {
@@ -9,6 +10,34 @@ interface GlobalWithContainer {
  * started with testcontainers. Fails at once, saying how to provide one, when neither works.
  */
 export default async function globalSetup(): Promise<void> {
+  await checkDatabase();
+  await provideBroker();
+}
+
+/**
+ * The services' databases: schemas of the PostgreSQL in DATABASE_URL when set (it must answer);
+ * otherwise each test service gets an embedded database folder, and tests that need replicas of a
+ * service (one database shared by two processes) fail, saying PostgreSQL is required.
+ */
+async function checkDatabase(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    return;
+  }
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    throw new Error(
+      `Cannot reach the PostgreSQL in DATABASE_URL (${String(error)}). Start it, or unset ` +
+        'DATABASE_URL to give each test service an embedded database.',
+      { cause: error },
+    );
+  }
+}
+
+async function provideBroker(): Promise<void> {
   if (process.env.RABBITMQ_URL) {
     try {
       const connection = await connectBroker(process.env.RABBITMQ_URL);

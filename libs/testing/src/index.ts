@@ -6,5 +6,6 @@ export * from './queue-reader';
 export * from './rabbitmq-cluster';
 export * from './service-process';
 export * from './tcp-proxy';
+export * from './test-database';
 export * from './test-env';
 export * from './wait-for';

@@ -6,7 +6,9 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
+  private readonly clients = new Map<Socket, Socket>();
   private accepting = true;
+  private holding = false;
   private server?: Server;
 
   constructor(
@@ -36,6 +38,7 @@ export class TcpProxy {
       socket.destroy();
     }
     this.sockets.clear();
+    this.clients.clear();
   }
 
   /** Drops all connections and refuses new ones: the broker is "down". */
@@ -46,6 +49,25 @@ export class TcpProxy {
 
   up(): void {
     this.accepting = true;
+  }
+
+  /**
+   * Stops forwarding what the clients send (the server's side still reaches them): to the app
+   * its writes succeed, yet nothing arrives — acks and publishes are lost in transit, exactly as
+   * when a process dies with them unsent. `cut()` or `down()` end it.
+   */
+  holdUpstream(): void {
+    this.holding = true;
+    for (const [client, upstream] of this.clients) {
+      client.unpipe(upstream);
+      client.pause();
+    }
+  }
+
+  /** Forwards again what clients send from now on (new connections only; held data is gone). */
+  releaseUpstream(): void {
+    this.holding = false;
+    this.cut();
   }
 
   get connectionCount(): number {
@@ -65,12 +87,16 @@ export class TcpProxy {
       return;
     }
     const upstream = connect(this.targetPort, this.targetHost);
+    this.clients.set(client, upstream);
+    client.on('close', () => this.clients.delete(client));
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
     ] as const) {
       this.sockets.add(a);
-      a.pipe(b);
+      if (!(this.holding && a === client)) {
+        a.pipe(b);
+      }
       a.on('error', () => b.destroy());
       a.on('close', () => {
         this.sockets.delete(a);

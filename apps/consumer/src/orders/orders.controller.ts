@@ -21,14 +21,14 @@ export class OrdersController {
     private readonly pricing: PricingService,
   ) {}
 
-  @OnEvent(EventPatterns.OrderPlaced)
+  @OnEvent(EventPatterns.OrderPlaced, { transactional: true })
   async onOrderPlaced(@Payload() order: OrderPlacedEvent): Promise<void> {
     await this.orders.process(order);
   }
 
-  @OnEvent(EventPatterns.OrderCancelled)
-  onOrderCancelled(@Payload() event: OrderCancelledEvent): void {
-    this.orders.cancel(event);
+  @OnEvent(EventPatterns.OrderCancelled, { transactional: true })
+  async onOrderCancelled(@Payload() event: OrderCancelledEvent): Promise<void> {
+    await this.orders.cancel(event);
   }
 
   @OnRequest(RequestPatterns.OrderQuote)

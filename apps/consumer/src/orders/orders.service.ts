@@ -8,37 +8,53 @@ import {
   type OrderRequests,
 } from '@app/contracts';
 import { MessageBus } from '@app/messaging';
-import { BoundedTtlCache } from '@app/platform';
 import { PricingService } from '../pricing/pricing.service';
+import { onCancelled, onPlaced } from './order-state';
 import { ORDER_RULES } from './orders.rules';
+import { OrdersRepository } from './orders.repository';
 
-const CANCELLED_WINDOW = { maxEntries: 100_000, ttlMs: 24 * 60 * 60 * 1_000 };
-
-/** Decides the outcome of placed orders and announces it with `order.processed`. */
+/**
+ * Decides orders and cancellations. Both handlers run in the transaction the transport opens for
+ * them (inbox row, the order's row, the outbox rows of what they announce), under the order's row
+ * lock, so a cancellation holds whether it arrives before the order or after it was accepted.
+ */
 @Injectable()
 export class OrdersService {
   private readonly logger = new Logger(OrdersService.name);
-  private readonly cancelled = new BoundedTtlCache<string, string>(
-    CANCELLED_WINDOW.maxEntries,
-    CANCELLED_WINDOW.ttlMs,
-  );
 
   constructor(
     private readonly pricing: PricingService,
+    private readonly orders: OrdersRepository,
     @Inject(MessageBus) private readonly bus: MessageBus<OrderEvents, OrderRequests>,
   ) {}
 
-  /** Prices the order, applies the business rules, and publishes the outcome (confirmed by the broker). */
-  async process(order: OrderPlacedEvent): Promise<OrderProcessedEvent> {
+  /** Prices the order, applies the business rules and announces the outcome with `order.processed`. */
+  async process(order: OrderPlacedEvent): Promise<OrderProcessedEvent | undefined> {
+    const state = await this.orders.lock(order.orderId);
     const { total } = this.pricing.quote(order.items, order.currency);
     const reason = this.rejectionReason(order, total);
+    const { next, announce } = onPlaced(state, reason ? 'rejected' : 'accepted');
+    const processedAt = new Date();
+    await this.orders.saveProcessed({
+      orderId: order.orderId,
+      status: next,
+      customerId: order.customerId,
+      currency: order.currency,
+      total,
+      reason,
+      processedAt,
+    });
+    if (!announce) {
+      this.logger.log(`Order ${order.orderId} arrived ${state}: nothing to process`);
+      return undefined;
+    }
     const processed: OrderProcessedEvent = {
       orderId: order.orderId,
       outcome: reason ? 'rejected' : 'accepted',
       ...(reason ? { reason } : {}),
       total,
       currency: order.currency,
-      processedAt: new Date().toISOString(),
+      processedAt: processedAt.toISOString(),
     };
     await this.bus.publish(EventPatterns.OrderProcessed, processed);
     this.logger.log(
@@ -48,16 +64,25 @@ export class OrdersService {
     return processed;
   }
 
-  /** Records the cancellation so an order that arrives after it is rejected. */
-  cancel(event: OrderCancelledEvent): void {
-    this.cancelled.set(event.orderId, event.reason);
-    this.logger.log(`Cancelled order ${event.orderId}: ${event.reason}`);
+  /** Applies a cancellation and announces it with `order.cancellation-processed`. */
+  async cancel(event: OrderCancelledEvent): Promise<void> {
+    const state = await this.orders.lock(event.orderId);
+    const { next, announce } = onCancelled(state);
+    const at = new Date();
+    await this.orders.saveCancelled(event.orderId, next, event.reason, at);
+    if (!announce) {
+      return;
+    }
+    await this.bus.publish(EventPatterns.OrderCancellationProcessed, {
+      orderId: event.orderId,
+      outcome: announce,
+      ...(announce === 'refused' ? { reason: 'the order was rejected: nothing to cancel' } : {}),
+      processedAt: at.toISOString(),
+    });
+    this.logger.log(`Cancellation of order ${event.orderId} (${state}): ${announce}`);
   }
 
   private rejectionReason(order: OrderPlacedEvent, total: number): string | undefined {
-    if (this.cancelled.has(order.orderId)) {
-      return 'order was cancelled before it was processed';
-    }
     if (order.items.length > ORDER_RULES.maxLinesPerOrder) {
       return `too many items: ${order.items.length} lines, at most ${ORDER_RULES.maxLinesPerOrder}`;
     }

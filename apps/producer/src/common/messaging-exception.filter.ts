@@ -15,11 +15,13 @@ import {
   RequestTimeoutError,
   UnroutableMessageError,
 } from '@app/messaging';
+import { DatabaseUnavailableError } from '@app/persistence';
 import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
-  IdempotencyStoreUnavailableError,
-} from '../orders/idempotency.store';
+  OrderNotCancellableError,
+  OrderNotFoundError,
+} from '../orders/order.errors';
 
 const RETRY_AFTER_SECONDS = 5;
 
@@ -38,12 +40,18 @@ export function toErrorResponse(error: Error): ErrorResponse {
       retryAfter: error.retryAfterSeconds,
     };
   }
-  if (error instanceof IdempotencyStoreUnavailableError) {
+  if (error instanceof DatabaseUnavailableError) {
     return {
       status: HttpStatus.SERVICE_UNAVAILABLE,
-      body: { message: error.message },
+      body: { message: 'The database is unavailable; nothing was stored, retry later' },
       retryAfter: RETRY_AFTER_SECONDS,
     };
+  }
+  if (error instanceof OrderNotFoundError) {
+    return { status: HttpStatus.NOT_FOUND, body: { message: error.message } };
+  }
+  if (error instanceof OrderNotCancellableError) {
+    return { status: HttpStatus.CONFLICT, body: { message: error.message } };
   }
   if (error instanceof UnroutableMessageError || error instanceof PublishRejectedError) {
     return {
@@ -87,9 +95,11 @@ export function toErrorResponse(error: Error): ErrorResponse {
 /** Answers messaging errors with the status from {@link toErrorResponse} and logs them. */
 @Catch(
   MessagingError,
+  DatabaseUnavailableError,
   IdempotencyKeyReusedError,
   IdempotencyKeyInProgressError,
-  IdempotencyStoreUnavailableError,
+  OrderNotFoundError,
+  OrderNotCancellableError,
 )
 export class MessagingExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(MessagingExceptionFilter.name);

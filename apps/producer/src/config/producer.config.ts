@@ -1,11 +1,15 @@
 import { IntersectionType } from '@nestjs/mapped-types';
 import { loadEnv } from '@app/config';
 import { MessagingConfig, MessagingEnv } from '@app/messaging';
+import { DatabaseEnv, databaseSettings, type DatabaseSettings } from '@app/persistence';
 import { LoggingEnv } from '@app/platform';
 import { ProducerEnv } from './producer.env';
 
-/** Every variable the producer reads: its own, the broker's and the logger's. */
-export class ProducerSettings extends IntersectionType(ProducerEnv, MessagingEnv, LoggingEnv) {}
+/** Every variable the producer reads: its own, the database's, the broker's and the logger's. */
+export class ProducerSettings extends IntersectionType(
+  IntersectionType(ProducerEnv, DatabaseEnv),
+  IntersectionType(MessagingEnv, LoggingEnv),
+) {}
 
 /**
  * The producer's configuration, validated once at start-up (a bad variable fails with its name) and
@@ -14,9 +18,11 @@ export class ProducerSettings extends IntersectionType(ProducerEnv, MessagingEnv
 export class ProducerConfig {
   static readonly serviceName = 'producer';
   readonly messaging: MessagingConfig;
+  readonly database: DatabaseSettings;
 
   private constructor(readonly env: ProducerSettings) {
     this.messaging = new MessagingConfig(ProducerConfig.serviceName, env);
+    this.database = databaseSettings(env, ProducerConfig.serviceName);
   }
 
   /** Reads and validates the environment; throws InvalidEnvironmentError naming any bad variable. */

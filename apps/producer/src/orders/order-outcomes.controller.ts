@@ -1,15 +1,28 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { EventPatterns, OnEvent, OrderProcessedEvent } from '@app/contracts';
-import { OrderStatusStore } from './order-status.store';
+import {
+  EventPatterns,
+  OnEvent,
+  OrderCancellationProcessedEvent,
+  OrderProcessedEvent,
+} from '@app/contracts';
+import { OrdersRepository } from './orders.repository';
 
-/** Subscribes to the consumer's outcomes, so clients can poll `GET /orders/:orderId`. */
+/**
+ * Keeps the producer's orders up to date from the consumer's outcomes, each in a transaction with
+ * the producer's inbox (so a redelivered outcome is applied once), on whichever replica takes it.
+ */
 @Controller()
 export class OrderOutcomesController {
-  constructor(private readonly statuses: OrderStatusStore) {}
+  constructor(private readonly orders: OrdersRepository) {}
 
-  @OnEvent(EventPatterns.OrderProcessed)
-  onOrderProcessed(@Payload() event: OrderProcessedEvent): void {
-    this.statuses.record(event);
+  @OnEvent(EventPatterns.OrderProcessed, { transactional: true })
+  async onOrderProcessed(@Payload() event: OrderProcessedEvent): Promise<void> {
+    await this.orders.applyProcessed(event);
+  }
+
+  @OnEvent(EventPatterns.OrderCancellationProcessed, { transactional: true })
+  async onCancellationProcessed(@Payload() event: OrderCancellationProcessedEvent): Promise<void> {
+    await this.orders.applyCancellation(event);
   }
 }

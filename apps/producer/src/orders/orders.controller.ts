@@ -8,8 +8,8 @@ import {
   HttpStatus,
   Param,
   ParseUUIDPipe,
-  NotFoundException,
   Post,
+  Res,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -31,10 +31,15 @@ import {
 } from '../docs/api-docs.decorators';
 import { CancelOrderDto } from './dto/cancel-order.dto';
 import { OrderAcceptedDto, PlaceOrderDto } from './dto/place-order.dto';
-import { OrderStatusStore, type OrderStatusDto } from './order-status.store';
+import type { OrderView } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The part of Fastify's reply the controller sets a header on. */
+interface LocationReply {
+  header(name: string, value: string): unknown;
+}
 
 const OrderIdParam = ApiParam({
   name: 'orderId',
@@ -46,10 +51,7 @@ const OrderIdParam = ApiParam({
 @ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
-  constructor(
-    private readonly orders: OrdersService,
-    private readonly statuses: OrderStatusStore,
-  ) {}
+  constructor(private readonly orders: OrdersService) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
@@ -79,8 +81,9 @@ export class OrdersController {
     schema: schemaRef(ApiSchemaNames.Error),
   })
   @ApiBrokerUnavailable()
-  place(
+  async place(
     @Body() order: PlaceOrderDto,
+    @Res({ passthrough: true }) reply: LocationReply,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<OrderAcceptedDto> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -91,7 +94,9 @@ export class OrdersController {
         errors: [{ field: 'Idempotency-Key', errors: ['must be 1-255 visible ASCII characters'] }],
       });
     }
-    return this.orders.place(order, idempotencyKey);
+    const accepted = await this.orders.place(order, idempotencyKey);
+    reply.header('Location', `/orders/${accepted.orderId}`);
+    return accepted;
   }
 
   @Get(':orderId')
@@ -114,12 +119,8 @@ export class OrdersController {
     description: 'This producer has not seen the order.',
     schema: schemaRef(ApiSchemaNames.Error),
   })
-  status(@Param('orderId', new ParseUUIDPipe()) orderId: string): OrderStatusDto {
-    const status = this.statuses.get(orderId);
-    if (!status) {
-      throw new NotFoundException(`Order ${orderId} is unknown to this producer`);
-    }
-    return status;
+  status(@Param('orderId', new ParseUUIDPipe()) orderId: string): Promise<OrderView> {
+    return this.orders.status(orderId);
   }
 
   @Post(':orderId/cancel')

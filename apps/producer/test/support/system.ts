@@ -2,7 +2,16 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import type { ConsumeListener, RabbitServer } from '@app/messaging';
-import { deleteTopology, isolatedBrokerEnv, uniqueName, type EventProbe } from '@app/testing';
+import {
+  deleteTopology,
+  dropServiceDatabase,
+  isolatedBrokerEnv,
+  queryServiceDatabase,
+  serviceDatabaseEnv,
+  waitFor,
+  uniqueName,
+  type EventProbe,
+} from '@app/testing';
 import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 import { createProducerApp, ProducerConfig, startProducerApp } from '@apps/producer';
 
@@ -14,16 +23,28 @@ export class TestSystem {
   consumerServer?: RabbitServer;
   producerUrl = '';
   private readonly replicas: NestFastifyApplication[] = [];
+  private databaseUrl?: string;
   consumerUrl = '';
 
   readonly producerQueue = uniqueName('producer');
   readonly consumerQueue = uniqueName('consumer');
+  /** Each service's own database (a schema of the test PostgreSQL, or an embedded folder). */
+  readonly producerDatabase = serviceDatabaseEnv('producer');
+  readonly consumerDatabase = serviceDatabaseEnv('consumer');
 
   constructor(readonly env: Record<string, string>) {}
 
+  /**
+   * Starts the system. `databaseUrl` reaches both services' databases another way (e.g. through a
+   * proxy that takes PostgreSQL away); their schemas stay the same.
+   */
   static async start(
     overrides: Record<string, string> = {},
-    { consumer = true }: { consumer?: boolean } = {},
+    {
+      consumer = true,
+      producer = true,
+      databaseUrl,
+    }: { consumer?: boolean; producer?: boolean; databaseUrl?: string } = {},
   ): Promise<TestSystem> {
     // Load tests send thousands of requests from one address: no rate limit unless a test sets one.
     const system = new TestSystem({
@@ -31,11 +52,30 @@ export class TestSystem {
       RATE_LIMIT_MAX: '0',
       ...overrides,
     });
+    system.databaseUrl = databaseUrl;
     if (consumer) {
       await system.startConsumer();
     }
-    await system.startProducer();
+    if (producer) {
+      await system.startProducer();
+    }
     return system;
+  }
+
+  /** Stops both services (and their replicas) and starts them again, on the same queues and data. */
+  async restart(): Promise<void> {
+    for (const replica of this.replicas.splice(0)) {
+      await replica.close();
+    }
+    await this.stopProducer();
+    await this.stopConsumer();
+    await this.startConsumer();
+    await this.startProducer();
+  }
+
+  async stopProducer(): Promise<void> {
+    await this.producer?.close();
+    this.producer = undefined;
   }
 
   get exchange(): string {
@@ -43,9 +83,7 @@ export class TestSystem {
   }
 
   async startConsumer(): Promise<void> {
-    this.consumer = await createConsumerApp(
-      ConsumerConfig.fromEnv({ ...this.env, RABBITMQ_QUEUE: this.consumerQueue }),
-    );
+    this.consumer = await createConsumerApp(this.consumerConfig());
     this.consumerServer = await startConsumerApp(this.consumer, 0);
     const { port } = this.consumer.getHttpServer().address() as AddressInfo;
     this.consumerUrl = `http://127.0.0.1:${port}`;
@@ -74,8 +112,31 @@ export class TestSystem {
     return { url: `http://127.0.0.1:${port}`, app };
   }
 
+  /** Starts another consumer replica on the same queue and database; returns its app. */
+  async addConsumerReplica(): Promise<NestFastifyApplication> {
+    const app = await createConsumerApp(this.consumerConfig());
+    const server = await startConsumerApp(app, 0);
+    server.onConsume((event) => this.outcomes.push(event));
+    this.replicas.push(app);
+    return app;
+  }
+
   private producerConfig(): ProducerConfig {
-    return ProducerConfig.fromEnv({ ...this.env, RABBITMQ_QUEUE: this.producerQueue });
+    return ProducerConfig.fromEnv({
+      ...this.env,
+      ...this.producerDatabase,
+      ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
+      RABBITMQ_QUEUE: this.producerQueue,
+    });
+  }
+
+  private consumerConfig(): ConsumerConfig {
+    return ConsumerConfig.fromEnv({
+      ...this.env,
+      ...this.consumerDatabase,
+      ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
+      RABBITMQ_QUEUE: this.consumerQueue,
+    });
   }
 
   /**
@@ -88,6 +149,23 @@ export class TestSystem {
     await probe.waitForMessage<OrderPlacedEvent>(
       EventPatterns.OrderPlaced,
       (e) => e.orderId === body.orderId,
+    );
+  }
+
+  /**
+   * Waits until the producer's outbox has nothing left to publish: after this, whatever the
+   * producers committed is on the broker (a marker order placed next arrives after all of it).
+   */
+  async waitForOutboxDrained(): Promise<void> {
+    await waitFor(
+      async () =>
+        (
+          await queryServiceDatabase<{ pending: number }>(
+            this.producerDatabase,
+            'select count(*)::int as pending from messaging_outbox where sent_at is null',
+          )
+        )[0].pending === 0,
+      { description: "the producers' outbox to be drained" },
     );
   }
 
@@ -123,6 +201,8 @@ export class TestSystem {
     await this.producer?.close();
     await this.consumer?.close();
     await deleteTopology(this.env, [this.producerQueue, this.consumerQueue]);
+    await dropServiceDatabase(this.producerDatabase);
+    await dropServiceDatabase(this.consumerDatabase);
   }
 }
 

@@ -28,9 +28,12 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  ready(): Promise<HealthCheckResult> {
-    const checks = this.readiness.flatMap((indicator) =>
-      Object.entries(indicator.readiness()).map(([key, state]) => (): HealthIndicatorResult => {
+  async ready(): Promise<HealthCheckResult> {
+    const states = await Promise.all(
+      this.readiness.map((indicator) => Promise.resolve(indicator.readiness())),
+    );
+    const checks = states.flatMap((state) =>
+      Object.entries(state).map(([key, state]) => (): HealthIndicatorResult => {
         const session = this.indicators.check(key);
         if (state.up) {
           return session.up();

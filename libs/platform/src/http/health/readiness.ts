@@ -11,7 +11,7 @@ export interface ReadinessState {
  */
 export interface ReadinessIndicator {
   /** The states of what this indicator watches, by name (`broker`, `consumer`, …). */
-  readiness(): Record<string, ReadinessState>;
+  readiness(): Record<string, ReadinessState> | Promise<Record<string, ReadinessState>>;
 }
 
 /** Injection token of the indicators `HealthController` asks. */

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@app/persistence';
+import type { ConsumerTables } from '../database/consumer.tables';
+import type { OrderState } from './order-state';
+
+/**
+ * The consumer's orders. Every event about an order first takes the order's row lock (creating the
+ * row as `new` if this is the first word of it), so events about one order apply one after the
+ * other, on any replica, whatever the order they arrive in.
+ */
+@Injectable()
+export class OrdersRepository {
+  constructor(private readonly database: Database) {}
+
+  private get db() {
+    return this.database.db<ConsumerTables>();
+  }
+
+  /** The order's state, locked until the transaction ends (`new` when unseen until now). */
+  async lock(orderId: string): Promise<OrderState> {
+    await this.db
+      .insertInto('orders')
+      .values({
+        order_id: orderId,
+        status: 'new',
+        customer_id: null,
+        currency: null,
+        total: null,
+        reason: null,
+        processed_at: null,
+        cancelled_at: null,
+        cancel_reason: null,
+      })
+      .onConflict((conflict) => conflict.column('order_id').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('orders')
+      .select('status')
+      .where('order_id', '=', orderId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    return row.status;
+  }
+
+  async saveProcessed(order: {
+    orderId: string;
+    status: OrderState;
+    customerId: string;
+    currency: string;
+    total: number;
+    reason?: string;
+    processedAt: Date;
+  }): Promise<void> {
+    await this.db
+      .updateTable('orders')
+      .set({
+        status: order.status,
+        customer_id: order.customerId,
+        currency: order.currency,
+        total: order.total,
+        reason: order.reason ?? null,
+        processed_at: order.processedAt,
+        updated_at: new Date(),
+      })
+      .where('order_id', '=', order.orderId)
+      .execute();
+  }
+
+  async saveCancelled(
+    orderId: string,
+    status: OrderState,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    await this.db
+      .updateTable('orders')
+      .set({ status, cancelled_at: at, cancel_reason: reason, updated_at: new Date() })
+      .where('order_id', '=', orderId)
+      .execute();
+  }
+
+  async statusOf(orderId: string): Promise<OrderState | undefined> {
+    const row = await this.db
+      .selectFrom('orders')
+      .select('status')
+      .where('order_id', '=', orderId)
+      .executeTakeFirst();
+    return row?.status;
+  }
+}

@@ -1,0 +1,232 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { LoggerService } from '@nestjs/common';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { join, resolve } from 'node:path';
+import { Client, Pool } from 'pg';
+import { redactUrl } from '@app/config';
+import { lockDataDirectory } from './data-directory-lock';
+import { DatabaseUnavailableError, isConnectionFailure } from './database.errors';
+import { PGliteDialect } from './pglite.dialect';
+import { TransactionContext } from './transaction-context';
+
+/** Where a service keeps its data, from its validated configuration. */
+export interface DatabaseSettings {
+  /** A PostgreSQL URL; without one, an embedded PGlite in `dataDirectory` (one process only). */
+  url?: string;
+  /** The PostgreSQL schema the service's tables live in; one per service, so two never mix. */
+  schema: string;
+  /** Folder of the embedded database, when there is no `url`. */
+  dataDirectory: string;
+  poolSize: number;
+  /** Connecting and each statement fail after this long: a stalled database is an unavailable one. */
+  timeoutMs: number;
+  /** Shown in pg_stat_activity. */
+  applicationName: string;
+}
+
+/** How long a lost LISTEN connection waits before it connects again. */
+const RELISTEN_DELAY_MS = 1_000;
+
+/**
+ * A service's database: PostgreSQL through a `pg` pool, or an embedded PGlite in a local folder,
+ * behind one Kysely instance whose queries run in the service's own schema. `transaction()` makes
+ * the transaction current for the code it runs (see TransactionContext), and translates "the
+ * database is away" into DatabaseUnavailableError.
+ */
+export class Database {
+  private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
+
+  private constructor(
+    private readonly kysely: Kysely<unknown>,
+    readonly settings: DatabaseSettings,
+    private readonly backend: { pool: Pool } | { pglite: PGlite; unlock: () => void },
+    private readonly logger: LoggerService,
+  ) {}
+
+  /** Opens the database (creating the service's schema) and says which one it is. */
+  static async open(settings: DatabaseSettings, logger: LoggerService): Promise<Database> {
+    const schema = quoteIdentifier(settings.schema);
+    if (settings.url) {
+      const pool = new Pool({
+        connectionString: settings.url,
+        max: settings.poolSize,
+        connectionTimeoutMillis: settings.timeoutMs,
+        query_timeout: settings.timeoutMs,
+        statement_timeout: settings.timeoutMs,
+        application_name: settings.applicationName,
+        // Unqualified table names are the service's own.
+        options: `-c search_path=${schema}`,
+      });
+      // An idle client's connection dropping must not crash the process; the next query reports it.
+      pool.on('error', (error) => {
+        logger.warn?.(`Database connection lost: ${error.message}`);
+      });
+      const database = new Database(
+        new Kysely({ dialect: new PostgresDialect({ pool }) }),
+        settings,
+        { pool },
+        logger,
+      );
+      await database.run((db) => sql`create schema if not exists ${sql.raw(schema)}`.execute(db));
+      logger.log?.(`Database: PostgreSQL at ${redactUrl(settings.url)}, schema ${settings.schema}`);
+      return database;
+    }
+    const directory = resolve(join(settings.dataDirectory, settings.schema));
+    const unlock = lockDataDirectory(directory);
+    try {
+      const pglite = await PGlite.create(directory);
+      await pglite.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
+      logger.log?.(
+        `Database: embedded PGlite in ${directory} (one process only; set DATABASE_URL to a ` +
+          'PostgreSQL server for replicas)',
+      );
+      return new Database(
+        new Kysely({ dialect: new PGliteDialect(pglite) }),
+        settings,
+        { pglite, unlock },
+        logger,
+      );
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+
+  /** Whether this is the embedded database (one process) rather than a PostgreSQL server. */
+  get embedded(): boolean {
+    return 'pglite' in this.backend;
+  }
+
+  /** The current transaction when there is one, else the database: what repositories query. */
+  db<DB>(): Kysely<DB> {
+    return (TransactionContext.current() ?? this.kysely) as Kysely<DB>;
+  }
+
+  /**
+   * Runs `work` in a transaction that is current for everything it calls (a transaction in
+   * progress is joined), commits, then runs the after-commit hooks. A database away fails with
+   * DatabaseUnavailableError; nothing was committed.
+   */
+  async transaction<T>(work: (tx: Transaction<unknown>) => Promise<T>): Promise<T> {
+    const current = TransactionContext.current();
+    if (current) {
+      return work(current);
+    }
+    const afterCommit: (() => void)[] = [];
+    let result: T;
+    try {
+      result = await this.kysely
+        .transaction()
+        .execute((tx) => TransactionContext.run(tx, afterCommit, () => work(tx)));
+    } catch (error) {
+      throw translate(error);
+    }
+    for (const hook of afterCommit) {
+      hook();
+    }
+    return result;
+  }
+
+  /** Runs one query outside a transaction, translating "the database is away" like transaction(). */
+  async run<T>(query: (db: Kysely<unknown>) => Promise<T>): Promise<T> {
+    try {
+      return await query(this.db());
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /** Whether the database answers right now; for readiness. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.run((db) => sql`select 1`.execute(db));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends a notification on `channel`, within the current transaction: delivered on commit. */
+  async notify(channel: string): Promise<void> {
+    await sql`select pg_notify(${channel}, '')`.execute(this.db());
+  }
+
+  /**
+   * Calls `onNotify` for every notification on `channel` (from any process using this database),
+   * reconnecting a lost listening connection; returns the function that stops listening.
+   */
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    if ('pglite' in this.backend) {
+      return this.backend.pglite.listen(channel, onNotify);
+    }
+    let stopped = false;
+    let client: Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      if (stopped) {
+        return;
+      }
+      const next = new Client({
+        connectionString: this.settings.url,
+        connectionTimeoutMillis: this.settings.timeoutMs,
+        application_name: `${this.settings.applicationName} (listen)`,
+      });
+      const again = () => {
+        if (!stopped && client === next) {
+          client = undefined;
+          next.end().catch(() => undefined);
+          retry = setTimeout(() => void connect(), RELISTEN_DELAY_MS);
+          retry.unref();
+        }
+      };
+      next.on('error', again);
+      next.on('end', again);
+      next.on('notification', () => onNotify());
+      client = next;
+      try {
+        await next.connect();
+        await next.query(`listen ${quoteIdentifier(channel)}`);
+        // Anything committed while we were not listening is found by the caller's next look.
+        onNotify();
+      } catch (error) {
+        this.logger.warn?.(`Cannot listen for ${channel}: ${String(error)}`);
+        again();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
+  }
+
+  /** Runs `hook` (e.g. stopping a relay) before the database closes. */
+  beforeClose(hook: () => Promise<void>): void {
+    this.beforeCloseHooks.push(hook);
+  }
+
+  async close(): Promise<void> {
+    for (const hook of this.beforeCloseHooks.splice(0)) {
+      await hook().catch((error: unknown) => {
+        this.logger.warn?.(`Before closing the database: ${String(error)}`);
+      });
+    }
+    await this.kysely.destroy().catch(() => undefined);
+    if ('pglite' in this.backend) {
+      await this.backend.pglite.close().catch(() => undefined);
+      this.backend.unlock();
+    }
+  }
+}
+
+function translate(error: unknown): unknown {
+  return isConnectionFailure(error) && !(error instanceof DatabaseUnavailableError)
+    ? new DatabaseUnavailableError({ cause: error })
+    : error;
+}
+
+/** A PostgreSQL identifier, quoted (schema and channel names come from configuration). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
