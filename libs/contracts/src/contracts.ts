@@ -46,7 +46,7 @@ export const Contracts = {
     publishedBy: 'consumer',
     handledBy: ['producer'],
     description:
-      'The outcome of an order.placed.v1 (accepted or rejected, with the total); the producer keeps it for GET /orders/{orderId}.',
+      'The outcome of a placed order (accepted or rejected, with the total); the producer keeps it for GET /orders/{orderId}.',
   }),
   OrderQuote: request({
     pattern: 'order.quote.v1',
