@@ -6,6 +6,7 @@ export * from './orders';
 export * from './queue-reader';
 export * from './rabbitmq-cluster';
 export * from './service-process';
+export * from './steps';
 export * from './tcp-proxy';
 export * from './test-env';
 export * from './wait-for';
