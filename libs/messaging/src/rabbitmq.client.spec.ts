@@ -170,6 +170,32 @@ describe(RabbitClient.name, () => {
       expect(ids[2]).toBe('chosen-id');
     });
 
+    it('gives the messages a handler publishes ids derived from its message, the same when it runs again', async () => {
+      const client = await connectedClient();
+      sut = client.sut;
+      const { amqp } = client;
+      const client$ = sut;
+      const handlerRun = () =>
+        CorrelationContext.run({ correlationId: 'flow-1', causationId: 'cause-1' }, () => [
+          lastValueFrom(client$.emit(EVENT, { n: 1 }), { defaultValue: undefined }),
+          lastValueFrom(client$.emit(EVENT, { n: 2 }), { defaultValue: undefined }),
+        ]);
+
+      const firstRun = handlerRun();
+      const secondRun = handlerRun();
+      await untilPublished(amqp, 4);
+      amqp.published.forEach((_, index) => amqp.confirm(index));
+      await Promise.all([...firstRun, ...secondRun]);
+
+      const [a, b, again1, again2] = amqp.published.map((p) => p.options);
+      expect(a.messageId).not.toBe(b.messageId);
+      expect([again1.messageId, again2.messageId]).toEqual([a.messageId, b.messageId]);
+      expect(a).toMatchObject({
+        correlationId: 'flow-1',
+        headers: { 'x-causation-id': 'cause-1' },
+      });
+    });
+
     it('fails with UnroutableMessageError when the broker returns the message', async () => {
       const client = await connectedClient();
       sut = client.sut;
