@@ -9,6 +9,7 @@ import {
   metricSample,
   waitFor,
   orderIdOf,
+  steps,
 } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
 
@@ -34,10 +35,12 @@ const PACE_MS = 120;
 /** Hard cap on the orders sent, whatever the timing. */
 const MAX_ORDERS = 20_000;
 /**
- * Above the sum of the test's waits (30 + 60 + 90 + 10 s and the node's restart), so a slow run
- * fails naming the step that timed out rather than with Jest's own timeout.
+ * Above the waits of the load step (30 + 60 s, and up to 90 s each to stop and to start the node),
+ * so a slow run fails naming what it waited for rather than with Jest's own timeout.
  */
-const TEST_TIMEOUT_MS = 300_000;
+const LOAD_STEP_TIMEOUT_MS = 300_000;
+/** Above the 90 s the processed orders are waited for. */
+const PROCESSED_STEP_TIMEOUT_MS = 120_000;
 
 maybe('Failover across a 3-node RabbitMQ cluster', () => {
   let cluster: LocalRabbitCluster | undefined;
@@ -100,16 +103,34 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
     }
   }, 120_000);
 
-  it(
-    'processes every accepted order once, with both consumer replicas, when the node the apps use stops and returns',
-    async () => {
-      const live = { cluster: cluster!, system: system!, probe: probe! };
-      const connected = await live.cluster.connections('a');
-      // Producer and both consumer replicas, each with a publisher and a consumer connection.
-      expect(connected.filter((name) => name.startsWith('consumer (')).length).toBe(4);
-      expect(connected.filter((name) => name.startsWith('producer (')).length).toBe(2);
+  // One scenario in named steps; they share what the load saw.
+  const step = steps();
+  const responses: { status: number; orderId?: string }[] = [];
+  /** When each step happened (ms since the load began), the orders answered and processed then. */
+  const timeline: Record<string, { ms: number; answered: number; processed: number }> = {};
+  let started = 0;
+  let accepted: string[] = [];
+  let handled = { inProcess: 0, child: 0 };
+  const placed = { pattern: EventPatterns.OrderPlaced };
+  const processedCount = () => probe!.payloads(EventPatterns.OrderProcessed).length;
+  const mark = (event: string) =>
+    (timeline[event] = {
+      ms: Date.now() - started,
+      answered: responses.length,
+      processed: processedCount(),
+    });
 
-      const responses: { status: number; orderId?: string }[] = [];
+  step('connects the producer and both consumer replicas to node a, the first URL', async () => {
+    const connected = await cluster!.connections('a');
+    // Producer and both consumer replicas, each with a publisher and a consumer connection.
+    expect(connected.filter((name) => name.startsWith('consumer (')).length).toBe(4);
+    expect(connected.filter((name) => name.startsWith('producer (')).length).toBe(2);
+  });
+
+  step(
+    'answers every order with 202 or 503 while node a stops and returns under load',
+    async () => {
+      const live = { cluster: cluster!, system: system! };
       let sent = 0;
       let sending = true;
       const sender = async () => {
@@ -123,17 +144,6 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
           await delay(PACE_MS);
         }
       };
-      const processedCount = () => live.probe.payloads(EventPatterns.OrderProcessed).length;
-      // When each step happened (ms since the load began), the orders answered and processed then.
-      const timeline: Record<string, { ms: number; answered: number; processed: number }> = {};
-      const started = Date.now();
-      const mark = (event: string) =>
-        (timeline[event] = {
-          ms: Date.now() - started,
-          answered: responses.length,
-          processed: processedCount(),
-        });
-
       const failover = async () => {
         try {
           await waitFor(() => responses.length >= ORDERS_AROUND_FAILOVER, {
@@ -156,71 +166,90 @@ maybe('Failover across a 3-node RabbitMQ cluster', () => {
           sending = false;
         }
       };
+      started = Date.now();
       await Promise.all([failover(), ...Array.from({ length: CONCURRENCY }, sender)]);
       mark('load done');
 
       const statuses = new Set(responses.map((r) => r.status));
       expect([...statuses].filter((s) => s !== 202 && s !== 503)).toEqual([]);
-      const accepted = responses.filter((r) => r.status === 202).map((r) => r.orderId!);
-      expect(accepted.length).toBeGreaterThan(responses.length * 0.95);
-      expect(new Set(accepted).size).toBe(accepted.length);
+      accepted = responses.filter((r) => r.status === 202).map((r) => r.orderId!);
+    },
+    LOAD_STEP_TIMEOUT_MS,
+  );
 
-      // None lost: an order.processed for every accepted order, and for nothing else.
-      await live.probe.waitForAll(EventPatterns.OrderProcessed, accepted, orderIdOf, {
+  step('accepts more than 95 % of the orders, each under an orderId of its own', () => {
+    expect(accepted.length).toBeGreaterThan(responses.length * 0.95);
+    expect(new Set(accepted).size).toBe(accepted.length);
+  });
+
+  step(
+    'loses none: an order.processed for every accepted order, and for nothing else',
+    async () => {
+      await probe!.waitForAll(EventPatterns.OrderProcessed, accepted, orderIdOf, {
         timeoutMs: 90_000,
         intervalMs: 250,
       });
       mark('all processed');
       const acceptedIds = new Set(accepted);
-      const processed = live.probe.distinct(EventPatterns.OrderProcessed, orderIdOf);
+      const processed = probe!.distinct(EventPatterns.OrderProcessed, orderIdOf);
       expect([...processed].filter((id) => !acceptedIds.has(id))).toEqual([]);
+    },
+    PROCESSED_STEP_TIMEOUT_MS,
+  );
 
-      // Duplicates suppressed: redeliveries and re-published orders were dropped (the consumers' shared inbox)
-      // instead of handled again, and any event published twice carries one messageId per order.
-      const placed = { pattern: EventPatterns.OrderPlaced };
-      const inProcess = (outcome: string) =>
-        live.system.outcomes.filter((o) => o.pattern === placed.pattern && o.outcome === outcome)
-          .length;
-      const inChild = (outcome: string) =>
-        metricSample(replicaUrl, 'messaging_consumed_total', { ...placed, outcome });
-      const acked = async () => ({ inProcess: inProcess('acked'), child: await inChild('acked') });
-      // A handler publishes order.processed just before it records the messageId and acks.
-      await waitFor(
-        async () => {
-          const { inProcess: one, child: other } = await acked();
-          return one + other >= accepted.length;
-        },
-        { timeoutMs: 10_000, description: `${accepted.length} acked order.placed deliveries` },
-      );
-      const handled = await acked();
-      const duplicates = inProcess('duplicate') + (await inChild('duplicate'));
-      const messageIds = live.probe.messageIdsBy(EventPatterns.OrderProcessed, orderIdOf);
-      console.log(
-        JSON.stringify({
-          sent: responses.length,
-          accepted: accepted.length,
-          unavailable: responses.length - accepted.length,
-          acked: handled,
-          extraRuns: handled.inProcess + handled.child - accepted.length,
-          duplicatesDropped: duplicates,
-          processedEvents: processedCount(),
-          timeline,
-        }),
-      );
+  // Duplicates suppressed: redeliveries and re-published orders were dropped (the consumers' shared inbox)
+  // instead of handled again, and any event published twice carries one messageId per order.
+  const inProcess = (outcome: string) =>
+    system!.outcomes.filter((o) => o.pattern === placed.pattern && o.outcome === outcome).length;
+  const inChild = (outcome: string) =>
+    metricSample(replicaUrl, 'messaging_consumed_total', { ...placed, outcome });
+  const acked = async () => ({ inProcess: inProcess('acked'), child: await inChild('acked') });
 
+  step('acks an order.placed delivery for every accepted order', async () => {
+    // A handler publishes order.processed just before it records the messageId and acks.
+    await waitFor(
+      async () => {
+        const { inProcess: one, child: other } = await acked();
+        return one + other >= accepted.length;
+      },
+      { timeoutMs: 10_000, description: `${accepted.length} acked order.placed deliveries` },
+    );
+    handled = await acked();
+    const duplicates = inProcess('duplicate') + (await inChild('duplicate'));
+    console.log(
+      JSON.stringify({
+        sent: responses.length,
+        accepted: accepted.length,
+        unavailable: responses.length - accepted.length,
+        acked: handled,
+        extraRuns: handled.inProcess + handled.child - accepted.length,
+        duplicatesDropped: duplicates,
+        processedEvents: processedCount(),
+        timeline,
+      }),
+    );
+  });
+
+  step(
+    'runs a handler twice only for deliveries unacked when its connection died, at most prefetch x replicas',
+    () => {
       // Each order handled once, but for a handler still running when its connection died: its
-      // message goes back to the queue, and if a consumer gets it again before that handler recorded
-      // the messageId, it runs twice; at most the unacked deliveries at the cut, prefetch x replicas.
-      // Its events then carry the same messageId, so downstream consumers drop them.
+      // message goes back to the queue, and if a consumer gets it again before that handler
+      // recorded the messageId, it runs twice; at most the unacked deliveries at the cut.
       const extraRuns = handled.inProcess + handled.child - accepted.length;
       expect(extraRuns).toBeGreaterThanOrEqual(0);
       expect(extraRuns).toBeLessThanOrEqual(PREFETCH * 2);
-      expect([...messageIds.values()].filter((ids) => ids.size > 1)).toEqual([]);
-
-      // Both replicas did work.
-      expect(handled.inProcess).toBeGreaterThan(0);
-      expect(handled.child).toBeGreaterThan(0);
     },
-    TEST_TIMEOUT_MS,
   );
+
+  step('publishes the events of a handler run twice under the same messageId', () => {
+    // So downstream consumers drop them.
+    const messageIds = probe!.messageIdsBy(EventPatterns.OrderProcessed, orderIdOf);
+    expect([...messageIds.values()].filter((ids) => ids.size > 1)).toEqual([]);
+  });
+
+  step('shares the orders between both consumer replicas', () => {
+    expect(handled.inProcess).toBeGreaterThan(0);
+    expect(handled.child).toBeGreaterThan(0);
+  });
 });

@@ -47,7 +47,7 @@ export const Contracts = {
     publishedBy: 'consumer',
     handledBy: ['producer'],
     description:
-      'The outcome of an order.placed.v1 (accepted or rejected, with the total); the producer keeps it for GET /orders/{orderId}.',
+      'The outcome of a placed order (accepted or rejected, with the total); the producer keeps it for GET /orders/{orderId}.',
   }),
   OrderCancellationProcessed: event({
     pattern: 'order.cancellation-processed.v1',

@@ -16,6 +16,9 @@ export async function startRabbitMicroservice(app: INestApplication): Promise<Ra
     { deferInitialization: true },
   ) as NestMicroservice;
   // The app already ran its init hooks; the deferred registration must not run them again.
+  // setIsInitHookCalled is not on INestMicroservice, and no public ordering keeps both the pipe and
+  // the single init (tried: connecting before app.init(), with and without deferring);
+  // libs/messaging/test/rabbit-microservice.e2e-spec.ts fails if Nest changes either behaviour.
   microservice.setIsInitHookCalled(true);
   microservice.useGlobalFilters(new RpcErrorPassthroughFilter());
   microservice.useGlobalPipes(new MessageValidationPipe());

@@ -23,6 +23,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { EventPatterns } from '@app/contracts';
 import {
   ApiBrokerUnavailable,
   ApiJsonBodyErrors,
@@ -58,7 +59,7 @@ export class OrdersController {
   @ApiOperation({
     summary: 'Place an order',
     description:
-      'Publishes `order.placed.v1` and answers 202 once the broker confirmed it; the consumer processes it ' +
+      `Publishes \`${EventPatterns.OrderPlaced}\` and answers 202 once the broker confirmed it; the consumer processes it ` +
       'asynchronously (follow it with GET /orders/{orderId}). Money is in minor units (cents).',
   })
   @ApiHeader({
@@ -72,7 +73,7 @@ export class OrdersController {
   })
   @ApiBody({ schema: schemaRef(PlaceOrderDto) })
   @ApiAcceptedResponse({
-    description: 'The broker confirmed `order.placed.v1`.',
+    description: `The broker confirmed \`${EventPatterns.OrderPlaced}\`.`,
     schema: schemaRef(OrderAcceptedDto),
   })
   @ApiJsonBodyErrors('for an Idempotency-Key that is not 1-255 visible ASCII characters.')
@@ -103,7 +104,7 @@ export class OrdersController {
   @ApiOperation({
     summary: "Follow an order's outcome",
     description:
-      '`pending` until the consumer publishes `order.processed.v1`, then its outcome and total. ' +
+      `\`pending\` until the consumer publishes \`${EventPatterns.OrderProcessed}\`, then its outcome and total. ` +
       'Each producer replica knows the orders it accepted, for IDEMPOTENCY_TTL_MS.',
   })
   @OrderIdParam
@@ -127,13 +128,12 @@ export class OrdersController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Cancel an order',
-    description:
-      'Publishes `order.cancelled.v1` and answers 202 once the broker confirmed it. The body is optional.',
+    description: `Publishes \`${EventPatterns.OrderCancelled}\` and answers 202 once the broker confirmed it. The body is optional.`,
   })
   @OrderIdParam
   @ApiBody({ required: false, schema: schemaRef(CancelOrderDto) })
   @ApiAcceptedResponse({
-    description: 'The broker confirmed `order.cancelled.v1`.',
+    description: `The broker confirmed \`${EventPatterns.OrderCancelled}\`.`,
     schema: schemaRef(OrderAcceptedDto),
   })
   @ApiJsonBodyErrors('when orderId is not a UUID (without `errors`).', { plain400: true })

@@ -26,7 +26,7 @@ export class QuotesController {
   @ApiOperation({
     summary: 'Price a basket',
     description:
-      'Asks the consumer over request/response (`order.quote.v1`, direct reply-to). Money is in minor units; ' +
+      `Asks the consumer over request/response (\`${RequestPatterns.OrderQuote}\`, direct reply-to). Money is in minor units; ` +
       '`total = subtotal - discount + tax + shipping`. No side effects: safe to retry.',
   })
   @ApiBody({ schema: schemaRef(OrderQuoteRequest) })

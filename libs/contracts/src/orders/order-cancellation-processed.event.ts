@@ -5,7 +5,7 @@ import { ORDER_LIMITS } from './order-item';
 export type CancellationOutcome = 'cancelled' | 'refused';
 
 /**
- * Published by the consumer when it applied an order.cancelled.v1: whatever the order of arrival
+ * Published by the consumer when it applied a cancellation: whatever the order of arrival
  * (before the order was processed, or after it was accepted) a cancellation that was accepted ends
  * the order `cancelled`; an order already rejected stays rejected (`refused`).
  */

@@ -1,4 +1,11 @@
-import { Controller, Module, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Injectable,
+  Module,
+  type INestApplication,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { context, trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload, RmqContext } from '@nestjs/microservices';
@@ -61,6 +68,8 @@ export class HandlerLog {
   /** The trace id active in the handler, per job: shows whether the publisher's trace continued. */
   readonly traceIds = new Map<string, string | undefined>();
   inFlight = 0;
+  /** The app's lifecycle hooks as they ran, in order: each should run once per start. */
+  readonly lifecycle: string[] = [];
   private readonly releases = new Map<string, { promise: Promise<void>; resolve: () => void }>();
 
   attemptsOf(id: string): number[] {
@@ -85,6 +94,20 @@ export class HandlerLog {
       this.releases.set(id, gate);
     }
     return gate;
+  }
+}
+
+/** Records the app's init hooks, so a test sees them run once even with the microservice attached. */
+@Injectable()
+class LifecycleProbe implements OnModuleInit, OnApplicationBootstrap {
+  constructor(private readonly log: HandlerLog) {}
+
+  onModuleInit(): void {
+    this.log.lifecycle.push('onModuleInit');
+  }
+
+  onApplicationBootstrap(): void {
+    this.log.lifecycle.push('onApplicationBootstrap');
   }
 }
 
@@ -162,7 +185,7 @@ export class TestService {
     @Module({
       imports: [MessagingModule.forRoot({ config, consume: true })],
       controllers: [TestHandlers],
-      providers: [{ provide: HandlerLog, useValue: log }],
+      providers: [{ provide: HandlerLog, useValue: log }, LifecycleProbe],
     })
     class TestModule {}
 
