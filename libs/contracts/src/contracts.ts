@@ -55,7 +55,7 @@ export const Contracts = {
     publishedBy: 'consumer',
     handledBy: ['producer'],
     description:
-      'The outcome of an order.cancelled.v1 (cancelled, or refused for a rejected order); the producer keeps it for GET /orders/{orderId}.',
+      'The outcome of a cancellation (cancelled, or refused for a rejected order); the producer keeps it for GET /orders/{orderId}.',
   }),
   OrderQuote: request({
     pattern: 'order.quote.v1',
