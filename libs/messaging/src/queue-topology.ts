@@ -1,4 +1,4 @@
-import type { ConfirmChannel, Options } from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
 import { retryDelays, type RetryPolicy } from './retry-policy';
 
 /** Quorum queues replicate and cap redeliveries; classic queues suit a single-node broker. */
@@ -40,8 +40,68 @@ function deadLetterArguments(type: QueueType, routingKey: string): Record<string
   };
 }
 
-function queueOptions(type: QueueType, args: Record<string, unknown>): Options.AssertQueue {
+function queueOptions(type: QueueType, args: Record<string, unknown>): QueueDeclaration['options'] {
   return { durable: true, arguments: { 'x-queue-type': type, ...args } };
+}
+
+/** What a queue is for; see {@link queueNames}. */
+export type QueueRole = 'dead-letter' | 'work' | 'retry' | 'requests';
+
+/** One queue exactly as {@link declareTopology} declares it. */
+export interface QueueDeclaration {
+  role: QueueRole;
+  name: string;
+  /**
+   * The options passed to `assertQueue`: anyone else declaring the queue (a stock Nest client, a
+   * pika script) must pass the same, or the broker refuses with 406 PRECONDITION_FAILED.
+   */
+  options: { durable: true; arguments: Record<string, unknown> };
+  /** Routing keys bound from the exchange to this queue. */
+  bindings: string[];
+}
+
+/**
+ * The service's queues, their arguments and bindings, in the order they are declared: the one
+ * statement of the topology, which {@link declareTopology} carries out and the docs describe.
+ */
+export function queueDeclarations(
+  options: TopologyOptions,
+  patterns: { events: string[]; requests: string[] },
+): QueueDeclaration[] {
+  const names = queueNames(options.queue);
+  const type = options.queueType;
+  const declarations: QueueDeclaration[] = [
+    { role: 'dead-letter', name: names.deadLetter, options: queueOptions(type, {}), bindings: [] },
+    {
+      role: 'work',
+      name: names.work,
+      options: queueOptions(type, {
+        ...deadLetterArguments(type, names.deadLetter),
+        ...(type === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
+      }),
+      bindings: [...patterns.events],
+    },
+    ...retryDelays(options.retry).map((delay): QueueDeclaration => ({
+      role: 'retry',
+      name: names.retry(delay),
+      options: queueOptions(type, {
+        'x-message-ttl': delay,
+        ...deadLetterArguments(type, names.work),
+      }),
+      bindings: [],
+    })),
+  ];
+  if (patterns.requests.length > 0) {
+    // Same type as the rest: a classic queue lives on one node, and while that node is down
+    // re-declaring it fails (404 "home node down") and would keep the service from consuming.
+    declarations.push({
+      role: 'requests',
+      name: names.requests,
+      options: queueOptions(type, {}),
+      bindings: [...patterns.requests],
+    });
+  }
+  return declarations;
 }
 
 /**
@@ -54,34 +114,23 @@ export async function declareTopology(
   options: TopologyOptions,
   patterns: { events: string[]; requests: string[] },
 ): Promise<void> {
-  const names = queueNames(options.queue);
-  await channel.assertExchange(options.exchange, 'topic', { durable: true });
-  await channel.assertQueue(names.deadLetter, queueOptions(options.queueType, {}));
-  await channel.assertQueue(
-    names.work,
-    queueOptions(options.queueType, {
-      ...deadLetterArguments(options.queueType, names.deadLetter),
-      ...(options.queueType === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
-    }),
-  );
-  for (const delay of retryDelays(options.retry)) {
-    await channel.assertQueue(
-      names.retry(delay),
-      queueOptions(options.queueType, {
-        'x-message-ttl': delay,
-        ...deadLetterArguments(options.queueType, names.work),
-      }),
-    );
-  }
-  for (const pattern of patterns.events) {
-    await channel.bindQueue(names.work, options.exchange, pattern);
-  }
-  if (patterns.requests.length > 0) {
-    // Same type as the rest: a classic queue lives on one node, and while that node is down
-    // re-declaring it fails (404 "home node down") and would keep the service from consuming.
-    await channel.assertQueue(names.requests, queueOptions(options.queueType, {}));
-    for (const pattern of patterns.requests) {
-      await channel.bindQueue(names.requests, options.exchange, pattern);
+  const queues = queueDeclarations(options, patterns);
+  const bind = async (queue: QueueDeclaration): Promise<void> => {
+    for (const pattern of queue.bindings) {
+      await channel.bindQueue(queue.name, options.exchange, pattern);
     }
+  };
+  await channel.assertExchange(options.exchange, 'topic', { durable: true });
+  // Every queue of the event side first, then the work queue's bindings; the request queue last.
+  const eventSide = queues.filter((queue) => queue.role !== 'requests');
+  for (const queue of eventSide) {
+    await channel.assertQueue(queue.name, queue.options);
+  }
+  for (const queue of eventSide) {
+    await bind(queue);
+  }
+  for (const queue of queues.filter((q) => q.role === 'requests')) {
+    await channel.assertQueue(queue.name, queue.options);
+    await bind(queue);
   }
 }
