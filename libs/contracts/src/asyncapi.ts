@@ -114,7 +114,9 @@ const HAND_WRITTEN_SCHEMAS: Record<string, JsonSchema> = {
       correlationId: {
         type: 'string',
         description:
-          'The X-Request-Id of the HTTP request that caused the message, carried through follow-ups.',
+          'The X-Request-Id of the HTTP request that caused the message, carried through follow-ups. ' +
+          "On a request it is the request's own id instead (the reply echoes it); the X-Request-Id " +
+          'is then in the x-correlation-id header.',
       },
       timestamp: { type: 'integer', description: 'Publish time in Unix seconds.' },
       contentType: { type: 'string', const: 'application/json' },
@@ -138,6 +140,16 @@ const HAND_WRITTEN_SCHEMAS: Record<string, JsonSchema> = {
         type: 'object',
         required: ['replyTo', 'expiration'],
         properties: {
+          correlationId: {
+            type: 'string',
+            format: 'uuid',
+            description: "The request's own id (its messageId): the reply carries it back.",
+          },
+          'x-correlation-id': {
+            type: 'string',
+            description:
+              'AMQP header: the X-Request-Id of the HTTP request behind the request, for logs.',
+          },
           replyTo: { type: 'string', const: DIRECT_REPLY_TO },
           expiration: {
             type: 'string',
@@ -155,8 +167,9 @@ const HAND_WRITTEN_SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       correlationId: {
         type: 'string',
-        format: 'uuid',
-        description: "The request's messageId, which pairs the reply with its request.",
+        description:
+          "The request's correlationId (its messageId when it set none), which pairs the reply " +
+          'with its request, as every AMQP RPC client expects.',
       },
       contentType: { type: 'string', const: 'application/json' },
     },
@@ -195,7 +208,7 @@ function message(
       location: '$message.header#/correlationId',
       description:
         headers === 'ReplyProperties'
-          ? "The request's messageId."
+          ? "The request's correlationId."
           : 'The X-Request-Id of the HTTP request behind the message.',
     },
     headers: ref(headers),
@@ -288,7 +301,10 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       address: null,
       title: `${pattern} reply`,
       summary: `The answer to ${pattern}: a result or the handler's error.`,
-      description: `Direct reply-to: the replier sends the answer through the default exchange to the request's replyTo (\`${DIRECT_REPLY_TO}\`).`,
+      description:
+        `Direct reply-to: the replier sends the answer through the default exchange to the request's replyTo (\`${DIRECT_REPLY_TO}\`). ` +
+        "A request in Nest's envelope gets these envelopes; a bare JSON request gets a bare reply: the result itself, or " +
+        '`{"error": RemoteError}` with x-error-name, x-error-code and x-error-message headers (docs/talking-to-the-services.md).',
       servers: [SERVER_REF],
       messages: {
         [replyPayload]: message(
