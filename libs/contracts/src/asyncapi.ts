@@ -70,6 +70,9 @@ const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 const AMQP_BINDING_VERSION = '0.3.0';
 const SCHEMAS = '#/components/schemas/';
 const SERVER_REF = { $ref: '#/servers/rabbitmq' };
+/** Where the queues' exact arguments are, for anyone declaring one (RabbitMQ refuses others). */
+const QUEUE_ARGUMENTS =
+  'Its queues (durable, quorum by default) have exact arguments, listed in docs/talking-to-the-services.md.';
 
 const ref = (name: string): JsonSchema => ({ $ref: `${SCHEMAS}${name}` });
 const pascal = (pattern: string): string =>
@@ -286,7 +289,8 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
           title: `${receiver} handles ${pattern}`,
           description:
             `From its work queue \`${receiver}\` (RABBITMQ_QUEUE) bound to \`${pattern}\`; acked after the handler finished, ` +
-            `retried through \`${receiver}.retry.<delay>ms\` queues, then dead-lettered to \`${receiver}.dlq\`.`,
+            `retried through \`${receiver}.retry.<delay>ms\` queues, then dead-lettered to \`${receiver}.dlq\`. ` +
+            QUEUE_ARGUMENTS,
           messages: [messageRef],
           bindings: { amqp: { ack: true, bindingVersion: AMQP_BINDING_VERSION } },
         });
@@ -378,7 +382,9 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       action: 'receive',
       channel: channelRef,
       title: `${route.replier} answers ${pattern}`,
-      description: `From its queue \`${route.replier}.requests\` bound to \`${pattern}\`; the reply goes to the request's replyTo, never retried.`,
+      description:
+        `From its queue \`${route.replier}.requests\` bound to \`${pattern}\`; the reply goes to the request's replyTo, never retried. ` +
+        QUEUE_ARGUMENTS,
       messages: [messageRef],
       bindings: { amqp: { ack: true, bindingVersion: AMQP_BINDING_VERSION } },
       reply,
