@@ -12,24 +12,10 @@ import { MessageHeaders } from '@app/messaging';
 import { anOrderPlacedEvent, brokerUrl, EventProbe } from '@app/testing';
 import { ConsumerUnderTest, headerOf, waitForMessageIn } from './interop/consumer-under-test';
 import { toRequestQueue, toWorkQueue, viaExchange } from './interop/nest-client-options';
+import { A_QUOTE, ITS_PRICE } from './interop/a-quote';
 
 // #14: a stock Nest ClientProxy (Transport.RMQ from @nestjs/microservices, nothing of ours) with
 // the options docs/talking-to-the-services.md gives, against the consumer as production builds it.
-
-const A_QUOTE = {
-  items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 2_500 }],
-  currency: 'USD',
-  couponCode: 'SAVE10',
-};
-// 5000 - 10 % = 4500; tax 8 % = 360; below 5000 after the discount: shipping 499.
-const ITS_PRICE = {
-  subtotal: 5_000,
-  discount: 500,
-  tax: 360,
-  shipping: 499,
-  total: 5_359,
-  currency: 'USD',
-};
 
 const withMessageId = <T>(data: T, messageId: string | undefined) =>
   messageId === undefined ? data : new RmqRecordBuilder(data).setOptions({ messageId }).build();

@@ -11,6 +11,7 @@ import {
   EventProbe,
   PYTHON_PIKA,
 } from '@app/testing';
+import { A_QUOTE, ITS_PRICE } from './interop/a-quote';
 import { ConsumerUnderTest } from './interop/consumer-under-test';
 
 // #14: Python's pika (Debian's python3-pika), running the scripts docs/talking-to-the-services.md
@@ -87,22 +88,11 @@ describeWithTools([PYTHON_PIKA], 'Python pika talking to the consumer', () => {
   // Before #14 the reply's correlation_id was the request's message_id: a client that sets both,
   // as this one does, never saw its reply.
   it('gets a quote whose reply echoes the correlation_id, with message_id set too, as bare JSON', async () => {
-    const reply = await quote({
-      items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 2_500 }],
-      currency: 'USD',
-      couponCode: 'SAVE10',
-    });
+    const reply = await quote(A_QUOTE);
 
     expect(reply.request.messageId).not.toBe(reply.request.correlationId);
     expect(reply.correlationId).toBe(reply.request.correlationId);
-    expect(reply.body).toEqual({
-      subtotal: 5_000,
-      discount: 500,
-      tax: 360,
-      shipping: 499,
-      total: 5_359,
-      currency: 'USD',
-    });
+    expect(reply.body).toEqual(ITS_PRICE);
     expect(reply.headers[MessageHeaders.ErrorName]).toBeUndefined();
   });
 
