@@ -2,7 +2,7 @@ import {
   DIRECT_REPLY_TO,
   MessageHeaders,
   MessagingEnv,
-  describeTopology,
+  queueDeclarations,
   type QueueDeclaration,
 } from '@app/messaging';
 import { allContracts, patternsHandledBy } from './contracts';
@@ -396,7 +396,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
 function serviceQueues(service: Service): QueueDeclaration[] {
   const handled = new Set(patternsHandledBy(service));
   const kinds = allContracts().filter((contract) => handled.has(contract.pattern));
-  return describeTopology(
+  return queueDeclarations(
     {
       exchange: EXCHANGE,
       queue: service,
@@ -440,7 +440,7 @@ function queueChannel(service: Service, queue: QueueDeclaration): JsonSchema {
       `Declared by the ${service} on connect (durable; name from RABBITMQ_QUEUE, default \`${service}\`).${bound} ` +
       'A client that declares it must use exactly `x-arguments`.',
     servers: [SERVER_REF],
-    'x-arguments': queue.arguments,
+    'x-arguments': queue.options.arguments,
     bindings: {
       amqp: {
         is: 'queue',

@@ -29,21 +29,8 @@ export function queueNames(queue: string) {
   };
 }
 
-/** What a queue is for. */
-export type QueueRole = 'work' | 'requests' | 'retry' | 'dead-letter';
-
-/** One queue as the service declares it: a client declaring it too must use the same arguments. */
-export interface QueueDeclaration {
-  name: string;
-  role: QueueRole;
-  /** Always durable; the x-arguments below are the ones the broker compares on re-declaration. */
-  arguments: Record<string, string | number>;
-  /** Routing keys bound from the exchange. */
-  bindings: string[];
-}
-
 /** Queue arguments that make dead-lettering from quorum queues at-least-once instead of at-most-once. */
-function deadLetterArguments(type: QueueType, routingKey: string): Record<string, string> {
+function deadLetterArguments(type: QueueType, routingKey: string): Record<string, unknown> {
   return {
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': routingKey,
@@ -53,36 +40,54 @@ function deadLetterArguments(type: QueueType, routingKey: string): Record<string
   };
 }
 
+function queueOptions(type: QueueType, args: Record<string, unknown>): QueueDeclaration['options'] {
+  return { durable: true, arguments: { 'x-queue-type': type, ...args } };
+}
+
+/** What a queue is for; see {@link queueNames}. */
+export type QueueRole = 'dead-letter' | 'work' | 'retry' | 'requests';
+
+/** One queue exactly as {@link declareTopology} declares it. */
+export interface QueueDeclaration {
+  role: QueueRole;
+  name: string;
+  /**
+   * The options passed to `assertQueue`: anyone else declaring the queue (a stock Nest client, a
+   * pika script) must pass the same, or the broker refuses with 406 PRECONDITION_FAILED.
+   */
+  options: { durable: true; arguments: Record<string, unknown> };
+  /** Routing keys bound from the exchange to this queue. */
+  bindings: string[];
+}
+
 /**
- * The queues a service declares, with their arguments and bindings: the one description that
- * {@link declareTopology} declares and the documentation (AsyncAPI, "Talking to the services") shows.
+ * The service's queues, their arguments and bindings, in the order they are declared: the one
+ * statement of the topology, which {@link declareTopology} carries out and the docs describe.
  */
-export function describeTopology(
+export function queueDeclarations(
   options: TopologyOptions,
   patterns: { events: string[]; requests: string[] },
 ): QueueDeclaration[] {
   const names = queueNames(options.queue);
-  const type = { 'x-queue-type': options.queueType };
+  const type = options.queueType;
   const declarations: QueueDeclaration[] = [
-    { name: names.deadLetter, role: 'dead-letter', arguments: { ...type }, bindings: [] },
+    { role: 'dead-letter', name: names.deadLetter, options: queueOptions(type, {}), bindings: [] },
     {
-      name: names.work,
       role: 'work',
-      arguments: {
-        ...type,
-        ...deadLetterArguments(options.queueType, names.deadLetter),
-        ...(options.queueType === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
-      },
-      bindings: patterns.events,
+      name: names.work,
+      options: queueOptions(type, {
+        ...deadLetterArguments(type, names.deadLetter),
+        ...(type === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
+      }),
+      bindings: [...patterns.events],
     },
     ...retryDelays(options.retry).map((delay): QueueDeclaration => ({
-      name: names.retry(delay),
       role: 'retry',
-      arguments: {
-        ...type,
+      name: names.retry(delay),
+      options: queueOptions(type, {
         'x-message-ttl': delay,
-        ...deadLetterArguments(options.queueType, names.work),
-      },
+        ...deadLetterArguments(type, names.work),
+      }),
       bindings: [],
     })),
   ];
@@ -90,10 +95,10 @@ export function describeTopology(
     // Same type as the rest: a classic queue lives on one node, and while that node is down
     // re-declaring it fails (404 "home node down") and would keep the service from consuming.
     declarations.push({
-      name: names.requests,
       role: 'requests',
-      arguments: { ...type },
-      bindings: patterns.requests,
+      name: names.requests,
+      options: queueOptions(type, {}),
+      bindings: [...patterns.requests],
     });
   }
   return declarations;
@@ -109,11 +114,23 @@ export async function declareTopology(
   options: TopologyOptions,
   patterns: { events: string[]; requests: string[] },
 ): Promise<void> {
-  await channel.assertExchange(options.exchange, 'topic', { durable: true });
-  for (const queue of describeTopology(options, patterns)) {
-    await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
+  const queues = queueDeclarations(options, patterns);
+  const bind = async (queue: QueueDeclaration): Promise<void> => {
     for (const pattern of queue.bindings) {
       await channel.bindQueue(queue.name, options.exchange, pattern);
     }
+  };
+  await channel.assertExchange(options.exchange, 'topic', { durable: true });
+  // Every queue of the event side first, then the work queue's bindings; the request queue last.
+  const eventSide = queues.filter((queue) => queue.role !== 'requests');
+  for (const queue of eventSide) {
+    await channel.assertQueue(queue.name, queue.options);
+  }
+  for (const queue of eventSide) {
+    await bind(queue);
+  }
+  for (const queue of queues.filter((q) => q.role === 'requests')) {
+    await channel.assertQueue(queue.name, queue.options);
+    await bind(queue);
   }
 }

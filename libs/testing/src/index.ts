@@ -1,5 +1,6 @@
 export * from './broker';
 export * from './event-probe';
+export * from './external-tools';
 export * from './fake-confirm-channel';
 export * from './metric-sample';
 export * from './orders';
