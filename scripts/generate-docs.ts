@@ -1,0 +1,37 @@
+// Writes the documents generated from the code: `npm run docs:asyncapi` (docs/asyncapi.json, from
+// the contract registry), `npm run docs:config` (docs/configuration.md, from the env classes). `npm run docs:check` (--check) writes nothing and
+// fails when any of them is stale; scripts/generated-docs.spec.ts and the AsyncAPI spec check too.
+// Usage: generate-docs.ts [docs:asyncapi|docs:config ...] [--check]   (no script named: all of them)
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { GENERATED_DOCS, isUpToDate } from './generated-docs';
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const check = args.includes('--check');
+  const scripts = args.filter((arg) => arg !== '--check');
+  const docs = GENERATED_DOCS.filter((doc) => scripts.length === 0 || scripts.includes(doc.script));
+  if (docs.length === 0) {
+    throw new Error(`No generated document for ${scripts.join(', ')}`);
+  }
+  for (const doc of docs) {
+    const name = relative(process.cwd(), doc.path);
+    const generated = doc.build();
+    if (!check) {
+      writeFileSync(doc.path, generated);
+      console.log(`Wrote ${name}`);
+    } else if (isUpToDate(doc, generated)) {
+      console.log(`${name} is up to date.`);
+    } else {
+      console.error(`${name} is stale: run \`npm run ${doc.script}\` and commit it.`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error);
+  process.exit(1);
+}
