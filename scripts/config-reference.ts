@@ -28,7 +28,7 @@ type ValidationMetadata = ReturnType<
   ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']
 >[number];
 
-/** An app, the class of every variable it validates, and how it reads them (for the defaults check). */
+/** An app, the class of every variable it validates, and how it reads them (to check defaults). */
 export interface AppSettings {
   service: string;
   settings: EnvClass;
@@ -68,7 +68,7 @@ export interface Variable {
   name: string;
   /** The class property's initial value; undefined when it has none. */
   defaultValue: unknown;
-  /** The `@default` JSDoc tag, for a variable without an initial value whose default is computed. */
+  /** The `@default` JSDoc tag: for a variable without an initial value, whose default is computed. */
   defaultText?: string;
   accepts: string;
   description: string;

@@ -1,7 +1,10 @@
-// Writes the documents generated from the code: `npm run docs:asyncapi` (docs/asyncapi.json, from
-// the contract registry), `npm run docs:config` (docs/configuration.md, from the env classes). `npm run docs:check` (--check) writes nothing and
-// fails when any of them is stale; scripts/generated-docs.spec.ts and the AsyncAPI spec check too.
-// Usage: generate-docs.ts [docs:asyncapi|docs:config ...] [--check]   (no script named: all of them)
+// Writes the documents generated from the code:
+//   npm run docs:asyncapi   docs/asyncapi.json and the contract table of
+//                           docs/contracts-and-topology.md, from the contract registry
+//   npm run docs:config     docs/configuration.md, from the env classes
+//   npm run docs:check      writes nothing; fails when any of them is stale (--check)
+// The unit tests check them too (generated-docs.spec.ts, libs/contracts/src/asyncapi.spec.ts).
+// Usage: generate-docs.ts [docs:asyncapi|docs:config ...] [--check]   (none named: all of them)
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { GENERATED_DOCS, isUpToDate } from './generated-docs';

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { buildAsyncApiDocument } from '@app/contracts';
 import { CONFIGURATION_DOC, configurationReference } from './config-reference';
+import { withContractTable } from './contract-table';
 
 const ROOT = join(__dirname, '..');
 
@@ -34,6 +35,14 @@ export const GENERATED_DOCS: GeneratedDoc[] = [
     // which differs between compilers (tsc under ts-node here, swc in Jest), and means nothing.
     matches: (checkedIn, generated) =>
       isDeepStrictEqual(JSON.parse(checkedIn), JSON.parse(generated)),
+  },
+  {
+    path: join(ROOT, 'docs', 'contracts-and-topology.md'),
+    script: 'docs:asyncapi',
+    build() {
+      return prettier(withContractTable(readFileSync(this.path, 'utf8')), this.path);
+    },
+    matches: sameText,
   },
   {
     path: CONFIGURATION_DOC,
