@@ -9,7 +9,7 @@ import type {
   ReplayResult,
 } from '../apps/consumer/src/dead-letters/dto/dead-letter.dto';
 
-/** Exit codes, documented in USAGE and the README; scripts branch on them. */
+/** Exit codes, documented in USAGE and docs/operating.md; scripts branch on them. */
 const ExitCode = {
   Ok: 0,
   /** Bad arguments, or the API answered an error (400, 5xx), or a replay was not fully confirmed. */

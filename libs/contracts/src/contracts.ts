@@ -18,8 +18,10 @@ import {
  * Every message of the system, in one place: its pattern (the routing key), kind, payload (and
  * reply) class, who publishes it, who handles it, and what it means. Everything else is derived
  * from here: the pattern constants, the types `MessageBus` and handlers are checked against, the
- * validation lookup, the AsyncAPI document, the contract table in the docs, and the start-up check
- * that each service handles exactly its contracts.
+ * AsyncAPI document, the contract table in the docs, and the start-up check that each service
+ * handles exactly its contracts. Payloads are validated against the handler's `@Payload()` class
+ * (its run-time type), so type that parameter with the payload class itself: `PayloadOf<…>`
+ * compiles too but leaves the run-time type `Object`, and the payload unvalidated.
  *
  * WIRE CONTRACT: a pattern is a routing key and a queue binding on the broker. Never rename one;
  * add a new version (`.v2`) beside it and retire the old one once no consumer binds to it.

@@ -52,8 +52,8 @@ export class WrongHandlers {
   }
 
   // @ts-expect-error -- not a pattern of the registry
-  @OnEvent('order.shipped.v1')
-  shipped(@Payload() order: OrderPlacedEvent): void {
+  @OnEvent('order.never-registered.v1')
+  unregistered(@Payload() order: OrderPlacedEvent): void {
     void order;
   }
 }

@@ -19,6 +19,11 @@ function IsBrokerName(): PropertyDecorator {
 
 /** The broker settings both services read from the environment, with safe defaults. */
 export class MessagingEnv {
+  /**
+   * The broker: an `amqp://` or `amqps://` URL, or a comma-separated list of a cluster's nodes. The
+   * service connects to the first reachable one and moves to another when its node goes away; the
+   * URL is logged without its password.
+   */
   @ToList()
   @IsString({ each: true })
   @Matches(/^amqps?:\/\/\S+$/, {
@@ -27,92 +32,153 @@ export class MessagingEnv {
   })
   RABBITMQ_URL: string[] = ['amqp://guest:guest@localhost:5672'];
 
+  /**
+   * The durable topic exchange every message is published to; the routing key is the message's
+   * pattern.
+   */
   @IsBrokerName()
   RABBITMQ_EXCHANGE = 'events';
 
+  /**
+   * Base name of the service's queues: the work queue, `<name>.requests`, `<name>.retry.<delay>ms`
+   * and `<name>.dlq`; replicas of a service share them. `npm start` gives both apps the same
+   * environment, so set it per app (`npm run start:producer`, `npm run start:consumer`).
+   * @default the service's name: `producer` or `consumer`
+   */
   @IsOptional()
   @IsBrokerName()
   RABBITMQ_QUEUE?: string;
 
+  /**
+   * `quorum` (replicated, with a delivery limit and at-least-once dead-lettering) or `classic` (one
+   * node). A queue that already exists with other arguments stops the start-up with a message
+   * naming the argument.
+   */
   @IsIn(['quorum', 'classic'])
   RABBITMQ_QUEUE_TYPE: QueueType = 'quorum';
 
+  /**
+   * Quorum queues only: deliveries of one message (e.g. a process that dies on it every time) after
+   * which the broker dead-letters it to `<queue>.dlq`.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(1_000)
   RABBITMQ_DELIVERY_LIMIT = 10;
 
+  /**
+   * Unacked deliveries per consumer: handlers run concurrently up to this many, which bounds
+   * concurrency and memory.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(10_000)
   RABBITMQ_PREFETCH = 50;
 
+  /** AMQP heartbeat interval: how a connection that died silently is noticed. */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(600)
   RABBITMQ_HEARTBEAT_SECONDS = 10;
 
+  /** Wait between attempts to reconnect after the connection is lost. */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(600)
   RABBITMQ_RECONNECT_SECONDS = 1;
 
+  /** PEM file of the CA that signed the broker's certificate, for `amqps://` URLs. */
   @IsOptional()
   @IsNotEmpty()
   RABBITMQ_CA_FILE?: string;
 
+  /** PEM client certificate, for a broker that asks for one (with RABBITMQ_KEY_FILE). */
   @IsOptional()
   @IsNotEmpty()
   RABBITMQ_CERT_FILE?: string;
 
+  /** PEM private key of RABBITMQ_CERT_FILE. */
   @IsOptional()
   @IsNotEmpty()
   RABBITMQ_KEY_FILE?: string;
 
+  /**
+   * How long a publish waits for a connection and the broker's confirm before it fails (the
+   * producer answers 503 + Retry-After). Also bounds moving a failed message to its delay or
+   * dead-letter queue, and the wait for outstanding confirms at shutdown.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(120_000)
   PUBLISH_TIMEOUT_MS = 2_000;
 
+  /**
+   * How long a request (`POST /quotes`) waits for its reply (then 504); the request expires in its
+   * queue after the same time, so nobody works on an abandoned one.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(600_000)
   REQUEST_TIMEOUT_MS = 5_000;
 
+  /**
+   * Deliveries of an event whose handler keeps failing, the first included, before it is
+   * dead-lettered; 1 dead-letters at the first failure.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(100)
   RETRY_MAX_ATTEMPTS = 5;
 
+  /**
+   * Delay before the first retry; each further one waits RETRY_MULTIPLIER times longer, in a delay
+   * queue of its own.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   @Max(3_600_000)
   RETRY_INITIAL_DELAY_MS = 1_500;
 
+  /**
+   * Growth of the retry delay from one attempt to the next (the defaults give 1.5 s, 4.5 s, 13.5 s
+   * and 40.5 s).
+   */
   @ToNumber()
   @Min(1)
   @Max(10)
   RETRY_MULTIPLIER = 3;
 
+  /**
+   * In-memory de-duplication: processed messageIds a process remembers, the oldest forgotten first;
+   * 0 remembers none.
+   */
   @ToNumber()
   @IsInt()
   @Min(0)
   @Max(10_000_000)
   DEDUPE_MAX_ENTRIES = 100_000;
 
+  /**
+   * How long a processed messageId is remembered, in memory or in Redis; a duplicate that arrives
+   * later is handled again.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)
   DEDUPE_TTL_MS = 3_600_000;
 
+  /**
+   * On SIGTERM, how long the consumers wait for the handlers in flight before closing; messages
+   * still unfinished are delivered again.
+   */
   @ToNumber()
   @IsInt()
   @Min(0)

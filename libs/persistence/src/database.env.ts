@@ -25,6 +25,7 @@ export class DatabaseEnv {
   @IsNotEmpty()
   DATA_DIR = 'data';
 
+  /** Connections each process keeps to PostgreSQL (the embedded database has one). */
   @ToNumber()
   @IsInt()
   @Min(1)

@@ -3,6 +3,7 @@ import { ToNumber } from '@app/config';
 
 /** The consumer's own settings; broker settings live in MessagingEnv. */
 export class ConsumerEnv {
+  /** The consumer's HTTP port: health, metrics and the dead-letter admin API. */
   @ToNumber()
   @IsInt()
   @Min(0)

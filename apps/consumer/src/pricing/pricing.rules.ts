@@ -1,5 +1,5 @@
 /**
- * The pricing rules, in one place so the README and the tests can point at them.
+ * The pricing rules, in one place so the docs (docs/http-api.md) and the tests can point at them.
  * All amounts are integer minor units of the order's currency.
  */
 export const PRICING_RULES = {

@@ -4,6 +4,7 @@ import { SecurityEnv } from '../security/security.env';
 
 /** The producer's own settings; broker settings live in MessagingEnv. */
 export class ProducerEnv extends SecurityEnv {
+  /** The producer's HTTP port. */
   @ToNumber()
   @IsInt()
   @Min(0)
@@ -23,6 +24,10 @@ export class ProducerEnv extends SecurityEnv {
   @Min(1_000)
   IDEMPOTENCY_TTL_MS = 86_400_000;
 
+  /**
+   * Most Idempotency-Keys (when not in Redis) and order statuses for `GET /orders/:id` one producer
+   * process keeps; the oldest go first.
+   */
   @ToNumber()
   @IsInt()
   @Min(1)

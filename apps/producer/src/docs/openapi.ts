@@ -100,7 +100,7 @@ const HAND_WRITTEN_SCHEMAS: Record<string, SchemaObject> = {
   },
 };
 
-// HealthController lives in libs/messaging: its responses come from Terminus' @HealthCheck()
+// HealthController lives in libs/platform: its responses come from Terminus' @HealthCheck()
 // (which documents itself when @nestjs/swagger is installed); the rest is added here.
 const HEALTH_DOCS: Record<string, OperationObject> = {
   '/health/live': {

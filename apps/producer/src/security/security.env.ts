@@ -10,17 +10,25 @@ export class SecurityEnv {
   @MinLength(16)
   API_KEY?: string;
 
-  /** Paths that stay open when API_KEY is set (add /metrics, /docs, /docs-json or /asyncapi.json to expose them). */
+  /**
+   * Paths (and what lies below them) that stay open when API_KEY is set; add /metrics, /docs,
+   * /docs-json or /asyncapi.json to expose them. Setting it replaces the default: keep the health
+   * paths in it, or the compose health checks fail.
+   */
   @ToList()
   @Matches(/^\/\S*$/, { each: true, message: 'must be a comma-separated list of paths' })
   API_KEY_PUBLIC_PATHS: string[] = ['/health/live', '/health/ready'];
 
-  /** Requests per client (IP) per window; 0 turns rate limiting off. */
+  /**
+   * Requests per client IP per window, all routes together (health is never limited); 0 turns rate
+   * limiting off.
+   */
   @ToNumber()
   @IsInt()
   @Min(0)
   RATE_LIMIT_MAX = 600;
 
+  /** The rate limit's window. */
   @ToNumber()
   @IsInt()
   @Min(100)

@@ -7,14 +7,20 @@ type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
 
 /** How the services log, validated like every other setting so a typo fails with its name. */
 export class LoggingEnv {
-  /** Default: json when NODE_ENV=production, pretty otherwise. */
+  /**
+   * `json` (one JSON line per entry) or `pretty` (for reading; needs pino-pretty, a development
+   * dependency, and writes JSON without it, as in the image).
+   * @default `json` when NODE_ENV is `production`, else `pretty`
+   */
   @IsOptional()
   @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
+  /** The lowest level written; `silent` writes nothing. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** `production` (the image sets it) makes `json` the default LOG_FORMAT. */
   @IsOptional()
   NODE_ENV?: string;
 }
