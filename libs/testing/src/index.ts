@@ -8,3 +8,4 @@ export * from './service-process';
 export * from './tcp-proxy';
 export * from './test-env';
 export * from './wait-for';
+export * from './problem-details';

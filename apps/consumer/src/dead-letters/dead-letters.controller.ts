@@ -11,6 +11,7 @@ import {
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
+import { ValidationFailedException } from '@app/platform/http';
 import { AdminTokenGuard } from './admin-token.guard';
 import { DeadLettersService } from './dead-letters.service';
 import type { DeadLetterDetail, DeadLetterPage, ReplayResult } from './dto/dead-letter.dto';
@@ -27,6 +28,7 @@ import { PurgeDeadLettersQuery } from './dto/purge-dead-letters.query';
     whitelist: true,
     forbidNonWhitelisted: true,
     validationError: { target: false, value: false },
+    exceptionFactory: (errors) => ValidationFailedException.from(errors),
   }),
 )
 export class DeadLettersController {

@@ -1,4 +1,4 @@
-import { toErrorResponse } from '../common/messaging-exception.filter';
+import { PRODUCER_PROBLEMS } from '../common/problems';
 import { IdempotencyStoreUnavailableError } from './idempotency.store';
 import { RedisIdempotencyStore } from './redis-idempotency.store';
 
@@ -17,6 +17,7 @@ describe(RedisIdempotencyStore.name, () => {
 
     expect(failure).toBeInstanceOf(IdempotencyStoreUnavailableError);
     expect(work).not.toHaveBeenCalled();
-    expect(toErrorResponse(failure as Error)).toMatchObject({ status: 503, retryAfter: 5 });
+    const [problem] = PRODUCER_PROBLEMS.map((rule) => rule(failure)).filter(Boolean);
+    expect(problem).toMatchObject({ type: { status: 503 }, retryAfterSeconds: 5 });
   });
 });

@@ -1,16 +1,24 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
   type HealthCheckResult,
+  type HealthIndicatorFunction,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { READINESS_INDICATORS, type ReadinessIndicator } from './readiness';
 
+/** The part of the HTTP reply the health routes use. */
+interface StatusReply {
+  status(code: number): unknown;
+}
+
 /**
  * Liveness and readiness for orchestrators (Terminus format): live while the process runs; ready
- * while every indicator's dependencies are up (a down one says why in its `reason`).
+ * while every indicator's dependencies are up (a down one says why in its `reason`). A failed check
+ * keeps Terminus' body, the same shape as the 200: it is a health report, not a problem of the
+ * request, so its 503 is the one error status not answered with problem details.
  */
 @Controller('health')
 export class HealthController {
@@ -22,13 +30,13 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  live(@Res({ passthrough: true }) reply: StatusReply): Promise<HealthCheckResult> {
+    return this.report(reply, []);
   }
 
   @Get('ready')
   @HealthCheck()
-  ready(): Promise<HealthCheckResult> {
+  ready(@Res({ passthrough: true }) reply: StatusReply): Promise<HealthCheckResult> {
     const checks = this.readiness.flatMap((indicator) =>
       Object.entries(indicator.readiness()).map(([key, state]) => (): HealthIndicatorResult => {
         const session = this.indicators.check(key);
@@ -38,6 +46,22 @@ export class HealthController {
         return state.reason ? session.down({ reason: state.reason }) : session.down();
       }),
     );
-    return this.health.check(checks);
+    return this.report(reply, checks);
+  }
+
+  /** The Terminus report, with 503 when a check failed (or the service is stopping). */
+  private async report(
+    reply: StatusReply,
+    checks: HealthIndicatorFunction[],
+  ): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) {
+        throw error;
+      }
+      reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }
