@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -20,6 +21,7 @@ interface StatusReply {
  * keeps Terminus' body, the same shape as the 200: it is a health report, not a problem of the
  * request, so its 503 is the one error status not answered with problem details.
  */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -30,12 +32,24 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
+  @ApiOperation({
+    summary: 'Liveness: the process is up',
+    description:
+      'Terminus format. Checks no dependency, so an outage of the broker does not get the process ' +
+      'restarted; 503 (`shutting_down`) only while the service stops.',
+  })
   live(@Res({ passthrough: true }) reply: StatusReply): Promise<HealthCheckResult> {
     return this.report(reply, []);
   }
 
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({
+    summary: 'Readiness: connected to its dependencies and consuming',
+    description:
+      'Terminus format: 200 when the broker connection is up and the consumers are subscribed; ' +
+      'otherwise 503, and `error`/`details` say what is down and why.',
+  })
   ready(@Res({ passthrough: true }) reply: StatusReply): Promise<HealthCheckResult> {
     const checks = this.readiness.flatMap((indicator) =>
       Object.entries(indicator.readiness()).map(([key, state]) => (): HealthIndicatorResult => {

@@ -4,3 +4,4 @@ export * from './problem-errors';
 export * from './problem-mapping';
 export * from './send-problem';
 export * from './use-problem-details';
+export * from './problem-docs';
