@@ -367,6 +367,11 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
           instance: '/admin/dead-letters',
           requestId: expect.any(String) as unknown,
         });
+        // Nor do the docs reveal the admin API.
+        const docs = (await (await fetch(`http://127.0.0.1:${port}/docs-json`)).json()) as {
+          paths: Record<string, unknown>;
+        };
+        expect(Object.keys(docs.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
       } finally {
         await disabled?.close();
       }

@@ -2,7 +2,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startRabbitMicroservice } from '@app/messaging';
 import { ServiceLogger } from '@app/platform';
-import { measureHttp, problemDetailsAdapter, useProblemDetails } from '@app/platform/http';
+import {
+  measureHttp,
+  problemDetailsAdapter,
+  securityHeaders,
+  useProblemDetails,
+} from '@app/platform/http';
 import { AppModule } from './app.module';
 import { closeConnectionsOnShutdown } from './common/graceful-http';
 import { HttpValidationPipe } from './common/http-validation.pipe';
@@ -13,7 +18,6 @@ import { ProducerConfig } from './config/producer.config';
 export { ProducerConfig };
 import { setupDocs } from './docs/docs.setup';
 import { protectDocs } from './security/api-key.guard';
-import { securityHeaders } from './security/security-headers';
 
 /**
  * Builds the producer exactly as production runs it; main.ts and the e2e tests both use this, the
