@@ -1,10 +1,16 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startRabbitMicroservice, type RabbitServer } from '@app/messaging';
 import { ServiceLogger } from '@app/platform';
-import { measureHttp } from '@app/platform/http';
+import {
+  measureHttp,
+  problemDetailsAdapter,
+  securityHeaders,
+  useProblemDetails,
+} from '@app/platform/http';
 import { AppModule } from './app.module';
 import { ConsumerConfig } from './config/consumer.config';
+import { setupDocs } from './docs/docs.setup';
 
 export { ConsumerConfig };
 
@@ -17,9 +23,13 @@ export async function createConsumerApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter(),
+    problemDetailsAdapter(),
     { logger: ServiceLogger.create(ConsumerConfig.serviceName, config.env) },
   );
+  // First: every later hook, guard and route answers its errors as problem details.
+  useProblemDetails(app);
+  securityHeaders(app.getHttpAdapter().getInstance());
+  setupDocs(app, config);
   measureHttp(app);
   // process.exit() after a signal, rather than re-raising it, lets the asynchronous log
   // destination flush what was written during shutdown.

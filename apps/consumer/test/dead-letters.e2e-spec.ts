@@ -321,9 +321,9 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
       await waitForQueueDepth(dlq, 2);
 
       for (const query of ['', '?confirm=yes', '?confirm=', '?confirm=purge&confirm=purge']) {
-        const refused = await admin<{ message: string[] }>('DELETE', `/admin/dead-letters${query}`);
+        const refused = await admin<{ detail: string }>('DELETE', `/admin/dead-letters${query}`);
         expect([query, refused.status]).toEqual([query, 400]);
-        expect(refused.body.message.join()).toMatch(/\bconfirm\b.*"purge"/);
+        expect(refused.body.detail).toMatch(/\bconfirm\b.*"purge"/);
       }
       await waitForQueueDepth(dlq, 2);
 
@@ -367,7 +367,18 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
 
         expect(admin.status).toBe(404);
         expect(unknown.status).toBe(404);
-        expect(admin.body).toEqual({ ...unknown.body, message: 'Cannot GET /admin/dead-letters' });
+        // The same problem, but for the path and the request id.
+        expect(admin.body).toEqual({
+          ...unknown.body,
+          detail: 'Cannot GET /admin/dead-letters',
+          instance: '/admin/dead-letters',
+          requestId: expect.any(String) as unknown,
+        });
+        // Nor do the docs reveal the admin API.
+        const docs = (await (await fetch(`http://127.0.0.1:${port}/docs-json`)).json()) as {
+          paths: Record<string, unknown>;
+        };
+        expect(Object.keys(docs.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
       } finally {
         await disabled?.close();
       }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AppConfigModule } from '@app/config';
 import { patternsHandledBy } from '@app/contracts';
 import { MessagingModule, MessagingReadiness } from '@app/messaging';
@@ -11,7 +11,6 @@ import {
   MetricsModule,
   MetricsRegistry,
 } from '@app/platform/http';
-import { MessagingExceptionFilter } from './common/messaging-exception.filter';
 import { ProducerConfig } from './config/producer.config';
 import { OrdersModule } from './orders/orders.module';
 import { QuotesModule } from './quotes/quotes.module';
@@ -52,10 +51,8 @@ export class AppModule {
         OrdersModule,
         QuotesModule,
       ],
-      providers: [
-        { provide: APP_FILTER, useClass: MessagingExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: CorrelationIdInterceptor },
-      ],
+      // Errors are answered by the ProblemDetailsFilter (see useProblemDetails in producer.app.ts).
+      providers: [{ provide: APP_INTERCEPTOR, useClass: CorrelationIdInterceptor }],
     };
   }
 }

@@ -1,18 +1,23 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startRabbitMicroservice } from '@app/messaging';
 import { ServiceLogger } from '@app/platform';
-import { measureHttp } from '@app/platform/http';
+import {
+  measureHttp,
+  problemDetailsAdapter,
+  securityHeaders,
+  useProblemDetails,
+} from '@app/platform/http';
 import { AppModule } from './app.module';
 import { closeConnectionsOnShutdown } from './common/graceful-http';
 import { HttpValidationPipe } from './common/http-validation.pipe';
 import { jsonBodyParser } from './common/json-body.parser';
+import { PRODUCER_PROBLEMS } from './common/problems';
 import { ProducerConfig } from './config/producer.config';
 
 export { ProducerConfig };
 import { setupDocs } from './docs/docs.setup';
 import { protectDocs } from './security/api-key.guard';
-import { securityHeaders } from './security/security-headers';
 
 /**
  * Builds the producer exactly as production runs it; main.ts and the e2e tests both use this, the
@@ -24,9 +29,11 @@ export async function createProducerApp(
   const { env } = config;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
+    problemDetailsAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
     { logger: ServiceLogger.create(ProducerConfig.serviceName, env) },
   );
+  // First: every later hook, guard and route answers its errors as problem details.
+  useProblemDetails(app, PRODUCER_PROBLEMS);
   app.useBodyParser(
     'application/json',
     { bodyLimit: env.BODY_LIMIT_BYTES },

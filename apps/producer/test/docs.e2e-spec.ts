@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { buildAsyncApiDocument, ORDER_LIMITS } from '@app/contracts';
+import { PROBLEM_DETAILS_SCHEMA } from '@app/platform/http';
 import { TestSystem } from './support/system';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -37,34 +38,79 @@ describe('API docs', () => {
     expect((validated as OpenAPIV3.Document).openapi).toMatch(/^3\./);
   });
 
-  it('describes every endpoint with the statuses it answers', () => {
-    // Other routes and statuses may be added (e.g. 401, 429); these are the ones this API promises.
-    const documented = Object.fromEntries(
-      Object.entries(openApi.paths).flatMap(([path, item]) =>
-        METHODS.filter((method) => item?.[method]).map((method) => [
-          `${method.toUpperCase()} ${path}`,
-          Object.keys(item![method]!.responses),
-        ]),
+  const documentedRoutes = () =>
+    Object.entries(openApi.paths).flatMap(([path, item]) =>
+      METHODS.filter((method) => item?.[method]).map(
+        (method) => [`${method.toUpperCase()} ${path}`, item![method]!] as const,
       ),
     );
 
+  it('describes every endpoint with every status it answers', () => {
+    const documented = Object.fromEntries(
+      documentedRoutes().map(([route, op]) => [route, Object.keys(op.responses).sort()]),
+    );
+
+    // `default` is the unexpected (a 500); 401 applies once API_KEY is set, 429 with a rate limit.
     const promised = {
-      'POST /orders': ['202', '400', '413', '415', '422', '503'],
-      'GET /orders/{orderId}': ['200', '400', '404'],
-      'POST /orders/{orderId}/cancel': ['202', '400', '413', '415', '503'],
-      'POST /quotes': ['200', '400', '413', '415', '502', '503', '504'],
-      'GET /health/live': ['200'],
+      'POST /orders': ['202', '400', '401', '409', '413', '415', '422', '429', '503'],
+      'GET /orders/{orderId}': ['200', '400', '401', '404', '429'],
+      'POST /orders/{orderId}/cancel': ['202', '400', '401', '413', '415', '429', '503'],
+      'POST /quotes': ['200', '400', '401', '413', '415', '429', '502', '503', '504'],
+      'GET /metrics': ['200', '401', '429'],
+      'GET /health/live': ['200', '503'],
       'GET /health/ready': ['200', '503'],
-      'GET /asyncapi.json': ['200'],
+      'GET /asyncapi.json': ['200', '401'],
     };
-    expect(documented).toMatchObject(
+    expect(documented).toEqual(
       Object.fromEntries(
         Object.entries(promised).map(([route, statuses]) => [
           route,
-          expect.arrayContaining(statuses),
+          [...statuses, 'default'].sort(),
         ]),
       ),
     );
+  });
+
+  it('describes every error as an application/problem+json problem, the health reports aside', () => {
+    expect(schema('ProblemDetails')).toEqual(PROBLEM_DETAILS_SCHEMA);
+    const notProblems = documentedRoutes().flatMap(([route, op]) =>
+      Object.entries(op.responses)
+        .filter(([status]) => status === 'default' || Number(status) >= 400)
+        .filter(([status]) => !(route.startsWith('GET /health/') && status === '503'))
+        .filter(
+          ([, response]) =>
+            JSON.stringify((response as OpenAPIV3.ResponseObject).content) !==
+            JSON.stringify({
+              'application/problem+json': {
+                schema: { $ref: '#/components/schemas/ProblemDetails' },
+              },
+            }),
+        )
+        .map(([status]) => `${route} ${status}`),
+    );
+    expect(notProblems).toEqual([]);
+  });
+
+  it('declares the API-key scheme, required everywhere but on the health probes', () => {
+    expect(openApi.components?.securitySchemes?.ApiKey).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+    });
+    expect(openApi.security).toEqual([{ ApiKey: [] }]);
+    expect(operation('get', '/health/live').security).toEqual([]);
+    expect(operation('get', '/health/ready').security).toEqual([]);
+    expect(operation('post', '/orders').security).toBeUndefined();
+  });
+
+  it('describes /metrics and the health probes', () => {
+    const metrics = operation('get', '/metrics');
+    expect(metrics.summary).toMatch(/Prometheus/);
+    expect((metrics.responses['200'] as OpenAPIV3.ResponseObject).content).toHaveProperty(
+      'text/plain',
+    );
+    expect(operation('get', '/health/live').summary).toMatch(/Liveness/);
+    expect(operation('get', '/health/ready').description).toMatch(/Terminus/);
   });
 
   it('documents the Idempotency-Key, X-Request-Id and Retry-After headers', () => {
@@ -86,13 +132,21 @@ describe('API docs', () => {
     expect((place.responses['202'] as OpenAPIV3.ResponseObject).headers).toHaveProperty(
       'X-Request-Id',
     );
-    for (const [method, path] of [
-      ['post', '/orders'],
-      ['post', '/orders/{orderId}/cancel'],
-      ['post', '/quotes'],
+    for (const [method, path, status] of [
+      ['post', '/orders', '503'],
+      ['post', '/orders/{orderId}/cancel', '503'],
+      ['post', '/quotes', '503'],
+      ['post', '/orders', '409'],
+      ['post', '/orders', '429'],
+      ['get', '/metrics', '429'],
     ] as const) {
-      const unavailable = operation(method, path).responses['503'] as OpenAPIV3.ResponseObject;
-      expect(unavailable.headers).toHaveProperty('Retry-After');
+      const answer = operation(method, path).responses[status] as OpenAPIV3.ResponseObject;
+      expect([method, path, status, answer.headers]).toEqual([
+        method,
+        path,
+        status,
+        expect.objectContaining({ 'Retry-After': expect.any(Object) as unknown }),
+      ]);
     }
   });
 

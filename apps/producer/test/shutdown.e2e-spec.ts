@@ -1,5 +1,5 @@
 import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
-import { EventProbe, waitFor } from '@app/testing';
+import { EventProbe, problemViolations, waitFor } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
 
 describe('Producer graceful shutdown', () => {
@@ -36,6 +36,12 @@ describe('Producer graceful shutdown', () => {
     const accepted = answered.filter((a) => a.status === 202);
     expect(accepted.length).toBeGreaterThan(0);
     expect(answered.every((a) => a.status === 202 || a.status === 503)).toBe(true);
+    // Refused while closing: a problem (and Retry-After), like every other error answer.
+    const refused = answered.filter((a) => a.status === 503);
+    expect(
+      refused.flatMap((a) => problemViolations(a, { status: 503, type: 'service-unavailable' })),
+    ).toEqual([]);
+    expect(refused.every((a) => Number(a.headers.get('retry-after')) > 0)).toBe(true);
     const published = () =>
       new Set(probe.payloads<OrderPlacedEvent>(EventPatterns.OrderPlaced).map((e) => e.orderId));
     await waitFor(

@@ -57,9 +57,16 @@ export class Database {
         // Unqualified table names are the service's own.
         options: `-c search_path=${schema}`,
       });
-      // An idle client's connection dropping must not crash the process; the next query reports it.
+      // A connection dropping must not crash the process, whether the client is idle (the pool's
+      // 'error') or lent to a transaction (the client's own 'error', which pg emits with no listener
+      // when the socket ends between queries); the query in flight, or the next, reports it.
       pool.on('error', (error) => {
         logger.warn?.(`Database connection lost: ${error.message}`);
+      });
+      pool.on('connect', (client) => {
+        client.on('error', (error) => {
+          logger.warn?.(`Database connection lost: ${error.message}`);
+        });
       });
       const database = new Database(
         new Kysely({ dialect: new PostgresDialect({ pool }) }),

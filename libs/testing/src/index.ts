@@ -12,3 +12,4 @@ export * from './tcp-proxy';
 export * from './test-database';
 export * from './test-env';
 export * from './wait-for';
+export * from './problem-details';

@@ -8,6 +8,9 @@ import {
 import { secretsMatch } from '@app/config';
 import { ConsumerConfig } from '../config/consumer.config';
 
+/** Name of the admin API's bearer scheme in the OpenAPI document. */
+export const ADMIN_TOKEN_SCHEME = 'AdminToken';
+
 /** The parts of the HTTP request and reply the guard uses (Fastify's, without depending on it). */
 interface AdminRequest {
   method: string;

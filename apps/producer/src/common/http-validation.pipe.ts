@@ -1,10 +1,10 @@
-import { BadRequestException } from '@nestjs/common';
-import { FastValidationPipe, reportedFieldErrors } from '@app/platform';
+import { FastValidationPipe } from '@app/platform';
+import { ValidationFailedException } from '@app/platform/http';
 
 /**
- * Validates request bodies strictly: unknown fields are rejected, and the 400 lists the wrong
- * fields with their dotted paths (`items.0.quantity`): the first 20, and `omittedErrors` counts
- * the rest.
+ * Validates request bodies strictly: unknown fields are rejected, and the 400 (a validation-failed
+ * problem) lists the wrong fields with their dotted paths (`items.0.quantity`): the first 20, and
+ * `omittedErrors` counts the rest.
  */
 export class HttpValidationPipe extends FastValidationPipe {
   constructor() {
@@ -14,16 +14,7 @@ export class HttpValidationPipe extends FastValidationPipe {
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) => {
-        const { fields, omitted } = reportedFieldErrors(errors);
-        return new BadRequestException({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: 'Validation failed',
-          errors: fields,
-          ...(omitted > 0 ? { omittedErrors: omitted } : {}),
-        });
-      },
+      exceptionFactory: (errors) => ValidationFailedException.from(errors),
     });
   }
 }

@@ -1,5 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidJsonBodyError } from '@app/platform/http';
 
 /** Deeper JSON than this is refused: no order needs it, and deep nesting can exhaust the stack. */
 export const MAX_JSON_DEPTH = 32;
@@ -24,7 +24,7 @@ type Done = (error: Error | null, body?: unknown) => void;
 
 /**
  * Fastify's own JSON parser (which refuses `__proto__` and `constructor.prototype` keys), plus a
- * depth limit: too deep a body is a 400, not a stack overflow.
+ * depth limit: too deep a body is a 400 (an invalid-json problem), not a stack overflow.
  */
 export function jsonBodyParser(fastify: FastifyInstance) {
   const parse = fastify.getDefaultJsonParser('error', 'error');
@@ -33,7 +33,7 @@ export function jsonBodyParser(fastify: FastifyInstance) {
       if (error) {
         done(error);
       } else if (jsonDepth(value) > MAX_JSON_DEPTH) {
-        done(new BadRequestException(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`));
+        done(new InvalidJsonBodyError(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`));
       } else {
         done(null, value);
       }

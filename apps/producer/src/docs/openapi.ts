@@ -3,8 +3,8 @@ import {
   DocumentBuilder,
   SwaggerModule,
   type OpenAPIObject,
-  type OperationObject,
   type PathItemObject,
+  type ResponseObject,
   type SchemaObject,
 } from '@nestjs/swagger';
 import {
@@ -13,6 +13,13 @@ import {
   OrderQuoteReply,
   OrderQuoteRequest,
 } from '@app/contracts';
+import {
+  completeProblemDocs,
+  operationsOf,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_SCHEMA_REF,
+  RETRY_AFTER_HEADER_DOCS,
+} from '@app/platform/http';
 import { CancelOrderDto } from '../orders/dto/cancel-order.dto';
 import { OrderAcceptedDto, PlaceOrderDto } from '../orders/dto/place-order.dto';
 import { ApiSchemaNames, schemaRef } from './api-docs.decorators';
@@ -24,51 +31,14 @@ export const ASYNCAPI_PATH = '/asyncapi.json';
 
 const SCHEMAS = '#/components/schemas/';
 const REQUEST_ID = 'X-Request-Id';
-const FASTIFY_STATUSES = new Set(['413', '415']);
+/** Name of the API-key security scheme. */
+const API_KEY_SCHEME = 'ApiKey';
 
 /** Bodies: unknown fields are a 400 (`forbidNonWhitelisted`), hence `additionalProperties: false`. */
 const REQUEST_CLASSES = [PlaceOrderDto, CancelOrderDto, OrderQuoteRequest];
 const RESPONSE_CLASSES = [OrderAcceptedDto, OrderQuoteReply, OrderProcessedEvent];
 
 const HAND_WRITTEN_SCHEMAS: Record<string, SchemaObject> = {
-  [ApiSchemaNames.Error]: {
-    type: 'object',
-    required: ['message'],
-    properties: {
-      statusCode: { type: 'integer', description: 'The HTTP status (missing from a few 400s).' },
-      error: { type: 'string', description: 'The status text, e.g. Service Unavailable.' },
-      message: { type: 'string' },
-    },
-  },
-  [ApiSchemaNames.ValidationError]: {
-    allOf: [
-      schemaRef(ApiSchemaNames.Error),
-      {
-        type: 'object',
-        required: ['errors'],
-        properties: {
-          message: { type: 'string', enum: ['Validation failed'] },
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['field', 'errors'],
-              properties: {
-                field: { type: 'string', description: 'Dotted path, e.g. items.0.quantity.' },
-                errors: { type: 'array', items: { type: 'string' } },
-              },
-            },
-          },
-        },
-      },
-    ],
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'Validation failed',
-      errors: [{ field: 'items.0.quantity', errors: ['quantity must not be less than 1'] }],
-    },
-  },
   [ApiSchemaNames.OrderStatus]: {
     description: '`pending` until the consumer reports the outcome.',
     oneOf: [
@@ -100,26 +70,6 @@ const HAND_WRITTEN_SCHEMAS: Record<string, SchemaObject> = {
   },
 };
 
-// HealthController lives in libs/platform: its responses come from Terminus' @HealthCheck()
-// (which documents itself when @nestjs/swagger is installed); the rest is added here.
-const HEALTH_DOCS: Record<string, OperationObject> = {
-  '/health/live': {
-    tags: ['health'],
-    summary: 'Liveness: the process is up',
-    description:
-      'Terminus format; never checks dependencies, so a broker outage does not restart the process.',
-    responses: {},
-  },
-  '/health/ready': {
-    tags: ['health'],
-    summary: 'Readiness: connected to the broker and subscribed',
-    description:
-      'Terminus format: 200 when the broker connection is up and (in a consuming service) the consumers ' +
-      'are subscribed; otherwise 503, and `error`/`details` say what is down.',
-    responses: {},
-  },
-};
-
 const ASYNCAPI_DOCS: PathItemObject = {
   get: {
     tags: ['docs'],
@@ -137,10 +87,14 @@ const ASYNCAPI_DOCS: PathItemObject = {
   },
 };
 
+/** The paths Nest's guards do not see (served by Fastify plugins); protectDocs guards them. */
+const DOCS_ROUTES = new Set([ASYNCAPI_PATH]);
+
 /**
  * The producer's OpenAPI document: scanned from the controllers' decorators, with request and
  * response schemas generated from the same class-validator decorators that validate, plus what
- * decorators cannot reach (health, X-Request-Id on every route, the AsyncAPI route).
+ * decorators cannot reach: the API key and the rate limit of every route (401, 429), the problem
+ * format of every error, X-Request-Id, and the AsyncAPI route.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -148,45 +102,56 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'Places, cancels and follows orders and prices baskets; every accepted command is a confirmed ' +
         `RabbitMQ message (see ${ASYNCAPI_PATH}). Money is an integer number of minor units (cents). ` +
-        `API responses carry ${REQUEST_ID} (yours if you sent one), which becomes the correlationId ` +
-        'of every message published for the request.',
+        `Every response carries ${REQUEST_ID} (yours if you sent one), which becomes the correlationId ` +
+        'of every message published for the request. Every error is an RFC 9457 problem ' +
+        '(`application/problem+json`, schema `ProblemDetails`) except the 503 of /health/ready, a ' +
+        'Terminus health report.',
     )
     .setVersion('1.0.0')
     .addTag('orders', 'Place, follow and cancel orders')
     .addTag('quotes', 'Price a basket (request/response with the consumer)')
     .addTag('health', 'Probes for orchestrators')
+    .addTag('metrics', 'Prometheus scraping')
     .addTag('docs', 'Machine-readable API documentation')
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description:
+          'Required only when the server sets API_KEY: then every route but the paths in ' +
+          'API_KEY_PUBLIC_PATHS (by default /health/live and /health/ready) answers 401 without it, ' +
+          '/metrics and the docs routes included.',
+      },
+      API_KEY_SCHEME,
+    )
+    .addSecurityRequirements(API_KEY_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) =>
       `${controller.replace(/Controller$/, '').toLowerCase()}.${method}`,
   });
+  document.paths[ASYNCAPI_PATH] = ASYNCAPI_DOCS;
 
-  for (const [path, docs] of Object.entries(HEALTH_DOCS)) {
-    const scanned = document.paths[path]?.get;
-    if (scanned) {
-      document.paths[path] = { get: { ...scanned, ...docs, responses: scanned.responses } };
-    }
-  }
-  // Every controller route runs the CorrelationIdInterceptor (not the docs routes served below),
-  // except for 413 and 415, which Fastify answers before any Nest code runs.
-  for (const item of Object.values(document.paths)) {
-    for (const operation of operations(item)) {
-      operation.parameters = [
-        ...(operation.parameters ?? []),
-        { $ref: '#/components/parameters/RequestId' },
-      ];
-      for (const [status, response] of Object.entries(operation.responses)) {
-        if (response && !('$ref' in response) && !FASTIFY_STATUSES.has(status)) {
-          response.headers = {
-            ...response.headers,
-            [REQUEST_ID]: { $ref: '#/components/headers/RequestId' },
-          };
-        }
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const operation of operationsOf(item)) {
+      if (path.startsWith('/health/')) {
+        // Open by default (API_KEY_PUBLIC_PATHS) and never rate limited.
+        operation.security = [];
+        continue;
+      }
+      operation.responses[401] ??= problemResponse(
+        'API_KEY is set and the request has no matching `X-API-Key` header.',
+      );
+      if (!DOCS_ROUTES.has(path)) {
+        operation.responses[429] ??= problemResponse(
+          'More than RATE_LIMIT_MAX requests from this client IP within RATE_LIMIT_WINDOW_MS, all ' +
+            'routes together; retry after `Retry-After` seconds.',
+          { headers: RETRY_AFTER_HEADER_DOCS },
+        );
       }
     }
   }
-  document.paths[ASYNCAPI_PATH] = ASYNCAPI_DOCS;
 
   document.components = {
     ...document.components,
@@ -197,28 +162,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ...jsonSchemasFor(RESPONSE_CLASSES, { refPrefix: SCHEMAS }),
       ...HAND_WRITTEN_SCHEMAS,
     },
-    parameters: {
-      RequestId: {
-        name: REQUEST_ID,
-        in: 'header',
-        required: false,
-        description:
-          'Your id for the request: 1-128 letters, digits or `_.:-` (anything else is replaced by a UUID).',
-        schema: { type: 'string', maxLength: 128 },
-      },
-    },
-    headers: {
-      RequestId: {
-        description: `The request's ${REQUEST_ID}: yours, or a generated UUID.`,
-        schema: { type: 'string' },
-      },
-    },
   };
-  return document;
+  return completeProblemDocs(document);
 }
 
-function operations(item: PathItemObject): OperationObject[] {
-  return [item.get, item.put, item.post, item.delete, item.patch, item.head, item.options].filter(
-    (operation): operation is OperationObject => operation !== undefined,
-  );
+function problemResponse(description: string, extra: Partial<ResponseObject> = {}): ResponseObject {
+  return {
+    description,
+    ...extra,
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_SCHEMA_REF } },
+  };
 }

@@ -27,6 +27,7 @@ import { EventPatterns } from '@app/contracts';
 import {
   ApiBrokerUnavailable,
   ApiJsonBodyErrors,
+  ApiProblemResponse,
   ApiSchemaNames,
   schemaRef,
 } from '../docs/api-docs.decorators';
@@ -81,6 +82,12 @@ export class OrdersController {
     description: 'The Idempotency-Key was already used with a different body.',
     schema: schemaRef(ApiSchemaNames.Error),
   })
+  @ApiProblemResponse(
+    409,
+    'A request with the same Idempotency-Key is still being handled (with REDIS_URL, after waiting up ' +
+      'to twice PUBLISH_TIMEOUT_MS for it); retry after `Retry-After` seconds.',
+    { retryAfter: true },
+  )
   @ApiBrokerUnavailable()
   async place(
     @Body() order: PlaceOrderDto,
@@ -136,7 +143,7 @@ export class OrdersController {
     description: `The broker confirmed \`${EventPatterns.OrderCancelled}\`.`,
     schema: schemaRef(OrderAcceptedDto),
   })
-  @ApiJsonBodyErrors('when orderId is not a UUID (without `errors`).', { plain400: true })
+  @ApiJsonBodyErrors('when orderId is not a UUID (an `about:blank` problem, without `errors`).')
   @ApiBrokerUnavailable()
   async cancel(
     @Param('orderId', new ParseUUIDPipe()) orderId: string,

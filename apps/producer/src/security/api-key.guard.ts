@@ -6,11 +6,14 @@ import {
 } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { secretsMatch } from '@app/config';
+import { sendProblem, statusProblem } from '@app/platform/http';
 import { ProducerConfig } from '../config/producer.config';
 import type { ProducerEnv } from '../config/producer.env';
 
 /** Header that carries the API key. */
 export const API_KEY_HEADER = 'x-api-key';
+
+const API_KEY_REQUIRED = 'A valid X-API-Key header is required';
 
 /** Whether `path` is one of the public paths or below one (`/docs` covers `/docs/swagger.css`). */
 export function isPublicPath(path: string, publicPaths: readonly string[]): boolean {
@@ -45,11 +48,7 @@ export function protectDocs(
       done();
       return;
     }
-    void reply.code(401).send({
-      statusCode: 401,
-      error: 'Unauthorized',
-      message: 'A valid X-API-Key header is required',
-    });
+    sendProblem(request, reply, statusProblem(401, API_KEY_REQUIRED));
   });
 }
 
@@ -74,7 +73,7 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     if (!presentsKey(request.headers, expected)) {
-      throw new UnauthorizedException('A valid X-API-Key header is required');
+      throw new UnauthorizedException(API_KEY_REQUIRED);
     }
     return true;
   }

@@ -4,28 +4,22 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { CorrelationContext } from '../../correlation/correlation-context';
-
-/** Header that carries the request id in and out of the HTTP API. */
-export const REQUEST_ID_HEADER = 'x-request-id';
-
-const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /**
- * Takes the caller's `X-Request-Id` (or makes one), returns it in the response, and makes it the
- * correlationId of every message published while handling the request.
+ * Makes the request id (the caller's `X-Request-Id`, or a generated one; see {@link requestIdOf})
+ * the correlationId of every message published while handling the request, and returns it in the
+ * response.
  */
 @Injectable()
 export class CorrelationIdInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const request = http.getRequest<{ headers: Record<string, string | string[] | undefined> }>();
+    const request = http.getRequest<Parameters<typeof requestIdOf>[0]>();
     const response = http.getResponse<{ header(name: string, value: string): unknown }>();
-    const incoming = request.headers[REQUEST_ID_HEADER];
-    const correlationId =
-      typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const correlationId = requestIdOf(request);
     response.header(REQUEST_ID_HEADER, correlationId);
     return new Observable((subscriber) =>
       CorrelationContext.run({ correlationId }, () => next.handle().subscribe(subscriber)),

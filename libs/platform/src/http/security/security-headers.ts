@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
- * Swagger UI at /docs needs inline styles and scripts; everything else is JSON. No
- * `upgrade-insecure-requests` (a helmet default): the apps serve plain HTTP, and a browser told to
- * fetch the UI's files over https from a plain-HTTP port renders nothing (TLS ends at a proxy,
- * which can add it).
+ * Swagger UI at /docs (both apps serve one) needs inline styles and scripts; everything else is
+ * JSON. No `upgrade-insecure-requests` (a helmet default): the apps serve plain HTTP, and a browser
+ * told to fetch the UI's files over https from a plain-HTTP port renders nothing (TLS ends at a
+ * proxy, which can add it).
  */
 const CONTENT_SECURITY_POLICY: HelmetOptions['contentSecurityPolicy'] = {
   directives: {
