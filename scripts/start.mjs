@@ -16,7 +16,14 @@ if (!watch && !apps.every((app) => ensureBuilt(app))) {
 const children = apps.map((app) =>
   watch
     ? spawn('npx', ['nest', 'start', app, '--watch'], { stdio: 'inherit' })
-    : spawn(process.execPath, ['--enable-source-maps', entryPoint(app)], { stdio: 'inherit' }),
+    : // A .env (see .env.example) sets any app variable; the shell's own variables win over it.
+      spawn(
+        process.execPath,
+        ['--env-file-if-exists=.env', '--enable-source-maps', entryPoint(app)],
+        {
+          stdio: 'inherit',
+        },
+      ),
 );
 
 // Forward Ctrl-C / SIGTERM so each app drains and exits on its own.

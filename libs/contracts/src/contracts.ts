@@ -119,6 +119,9 @@ export function patternsHandledBy(service: ServiceName): string[] {
 
 /**
  * Handler decorators checked against the registry: `@OnEvent(EventPatterns.OrderPlaced)` on a
- * method whose `@Payload()` is not an OrderPlacedEvent does not compile.
+ * method whose `@Payload()` is not an OrderPlacedEvent does not compile, and the payload is
+ * validated against the registry's class at run time (the validation lookup).
  */
-export const { OnEvent, OnRequest } = handlerDecorators<OrderEvents, OrderRequests>();
+export const { OnEvent, OnRequest } = handlerDecorators<OrderEvents, OrderRequests>(
+  (pattern) => contractFor(pattern)?.payload,
+);
