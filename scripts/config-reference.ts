@@ -206,7 +206,7 @@ export function configurationReference(sections = configurationSections()): stri
       'ports and `APP_ENV_FILE`, in [`.env.example`](../.env.example); `APP_IMAGE` names the image.',
     '- The dead-letter CLI (`npm run dlq`): `CONSUMER_URL`, `ADMIN_TOKEN`, `DLQ_TIMEOUT_MS`, in ' +
       '[Operating it](operating.md#dead-letters).',
-    '- The tests: `RABBITMQ_URL`, `REDIS_URL`, `E2E_LOGS`, `FC_SEED`, in ' +
+    '- The tests: `RABBITMQ_URL`, `DATABASE_URL`, `E2E_LOGS`, `FC_SEED`, in ' +
       '[Development](development.md#tests).',
     '- The benchmark: `BENCH_*`, in [bench/README.md](../bench/README.md).',
     '- The local cluster script: `CLUSTER_BASE_PORT`, `CLUSTER_DIR`, in ' +

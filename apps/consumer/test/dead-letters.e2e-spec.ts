@@ -15,6 +15,7 @@ import {
   anOrderPlacedEvent,
   dropServiceDatabase,
   serviceDatabaseEnv,
+  takeTableAway,
 } from '@app/testing';
 import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
 
@@ -59,10 +60,11 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
   let baseUrl = '';
   let probe: EventProbe | undefined;
 
-  // Two valid orders whose outcome nobody subscribes to yet (order.processed is unroutable, a
-  // transient failure: retried, then dead-lettered), and two with an invalid payload.
-  const unroutableA = randomUUID();
-  const unroutableB = randomUUID();
+  // Two valid orders that fail while the consumer's orders table is away (a transient failure:
+  // retried, then dead-lettered), and two with an invalid payload.
+  const failingA = randomUUID();
+  const failingB = randomUUID();
+  let restoreOrdersTable: (() => Promise<void>) | undefined;
   const invalidDropped = 'invalid-dropped';
   const invalidReplayed = 'invalid-replayed';
 
@@ -114,9 +116,10 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
   it(
     'dead-letters failing messages',
     async () => {
+      restoreOrdersTable = await takeTableAway(database, 'orders');
       await publishOrder(invalidDropped, { ...anOrder('not-a-uuid') });
-      await publishOrder(unroutableA, anOrder(unroutableA));
-      await publishOrder(unroutableB, anOrder(unroutableB));
+      await publishOrder(failingA, anOrder(failingA));
+      await publishOrder(failingB, anOrder(failingB));
 
       await waitForQueueDepth(dlq, 3, 20_000);
     },
@@ -148,7 +151,7 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
       expect(all.status).toBe(200);
       expect(all.body).toMatchObject({ queue: dlq, total: 3, offset: 0, limit: 50 });
       const byId = new Map(all.body.items.map((item) => [item.messageId, item]));
-      expect([...byId.keys()].sort()).toEqual([invalidDropped, unroutableA, unroutableB].sort());
+      expect([...byId.keys()].sort()).toEqual([invalidDropped, failingA, failingB].sort());
 
       expect(byId.get(invalidDropped)).toMatchObject({
         pattern: EventPatterns.OrderPlaced,
@@ -160,19 +163,20 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
         },
         attempts: 1,
       });
-      const unroutable = byId.get(unroutableA)!;
-      expect(unroutable).toMatchObject({
+      const failing = byId.get(failingA)!;
+      expect(failing).toMatchObject({
         pattern: EventPatterns.OrderPlaced,
-        error: { name: 'UnroutableMessageError', code: null },
+        // PostgreSQL's undefined_table, named by its SQLSTATE.
+        error: { name: 'DatabaseError', code: '42P01' },
         deathReason: null,
         attempts: 3,
         replayedAt: null,
       });
-      expect(unroutable.error.message).toContain(EventPatterns.OrderProcessed);
-      expect(Date.parse(unroutable.lastFailureAt!)).toBeGreaterThan(
-        Date.parse(unroutable.firstFailureAt!),
+      expect(failing.error.message).toContain('orders');
+      expect(Date.parse(failing.lastFailureAt!)).toBeGreaterThan(
+        Date.parse(failing.firstFailureAt!),
       );
-      expect(unroutable.bodyPreview).toContain(unroutableA);
+      expect(failing.bodyPreview).toContain(failingA);
 
       const order = all.body.items.map((item) => item.messageId);
       const first = await admin<Page>('GET', '/admin/dead-letters?limit=2');
@@ -241,22 +245,23 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
   it(
     'replays one dead letter once its cause is fixed, and the consumer processes it normally',
     async () => {
-      // The fix: someone now subscribes to order.processed, so the outcome can be published.
+      // The fix: the table is back.
+      await restoreOrdersTable!();
       probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
 
-      const replayed = await admin('POST', `/admin/dead-letters/${unroutableA}/replay`);
+      const replayed = await admin('POST', `/admin/dead-letters/${failingA}/replay`);
       expect(replayed).toMatchObject({ status: 200, body: { replayed: 1, failed: 0 } });
 
       const processed = await probe.waitForMessage<OrderProcessedEvent>(
         EventPatterns.OrderProcessed,
-        (event) => event.orderId === unroutableA,
+        (event) => event.orderId === failingA,
       );
-      expect(processed.data).toMatchObject({ orderId: unroutableA, outcome: 'accepted' });
-      await waitFor(() => outcomesOf(unroutableA, 'acked') === 1, {
+      expect(processed.data).toMatchObject({ orderId: failingA, outcome: 'accepted' });
+      await waitFor(() => outcomesOf(failingA, 'acked') === 1, {
         description: 'the replayed order to be acked',
       });
       await waitForQueueDepth(dlq, 1);
-      expect((await admin('POST', `/admin/dead-letters/${unroutableA}/replay`)).status).toBe(404);
+      expect((await admin('POST', `/admin/dead-letters/${failingA}/replay`)).status).toBe(404);
     },
     TEST_TIMEOUT_MS,
   );
@@ -301,7 +306,7 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
 
       await probe!.waitForMessage<OrderProcessedEvent>(
         EventPatterns.OrderProcessed,
-        (event) => event.orderId === unroutableB,
+        (event) => event.orderId === failingB,
       );
       // The still-invalid one is dead-lettered again, and only once: the bulk replay is bounded
       // by what was in the queue when it started.

@@ -18,6 +18,7 @@ import {
   waitFor,
   waitForQueueDepth,
   dropServiceDatabase,
+  takeTableAway,
   serviceDatabaseEnv,
 } from '@app/testing';
 import { ConsumerConfig, createConsumerApp, startConsumerApp } from '@apps/consumer';
@@ -92,10 +93,11 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
   let probe: EventProbe | undefined;
   let consumerUrl = '';
 
-  // Two valid orders dead-lettered because nobody subscribes to order.processed yet (a transient
+  // Two valid orders dead-lettered because the consumer's orders table is away (a transient
   // failure: retried, then dead-lettered), and one with an invalid payload.
-  const unroutableA = randomUUID();
-  const unroutableB = randomUUID();
+  const failingA = randomUUID();
+  const failingB = randomUUID();
+  let restoreOrdersTable: (() => Promise<void>) | undefined;
   const invalid = `cli-invalid-${randomUUID()}`;
 
   const dlqCli = (args: string[], vars: Record<string, string> = {}) =>
@@ -124,9 +126,10 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
     const { port } = app.getHttpServer().address() as AddressInfo;
     consumerUrl = `http://127.0.0.1:${port}`;
 
+    restoreOrdersTable = await takeTableAway(database, 'orders');
     await publishOrder(invalid, anOrder('not-a-uuid'));
-    await publishOrder(unroutableA, anOrder(unroutableA));
-    await publishOrder(unroutableB, anOrder(unroutableB));
+    await publishOrder(failingA, anOrder(failingA));
+    await publishOrder(failingB, anOrder(failingB));
     await waitForQueueDepth(dlq, 3, 20_000);
   }, TEST_TIMEOUT_MS);
 
@@ -177,13 +180,13 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
       // The first column is each message's position, the --offset that starts a page at it.
       expect(rows.slice(0, -1).map((row) => row.split(' ')[0])).toEqual(['0', '1', '2']);
       const byId = new Map(rows.slice(0, -1).map((row) => [row.split(/\s{2,}/)[1], row]));
-      expect([...byId.keys()].sort()).toEqual([invalid, unroutableA, unroutableB].sort());
+      expect([...byId.keys()].sort()).toEqual([invalid, failingA, failingB].sort());
       expect(byId.get(invalid)).toMatch(
         new RegExp(
           `${EventPatterns.OrderPlaced} +1 +\\S+Z +PayloadValidationError \\[VALIDATION_FAILED\\]`,
         ),
       );
-      expect(byId.get(unroutableA)).toMatch(/ 3 +\S+Z +UnroutableMessageError /);
+      expect(byId.get(failingA)).toMatch(/ 3 +\S+Z +DatabaseError /);
 
       const page = await dlqCli(['list', '--limit', '2']);
       expect(page.stdout.trimEnd().split('\n').at(-1)).toBe(
@@ -275,22 +278,23 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
   it(
     'replays one dead letter; the consumer then processes it',
     async () => {
-      // The fix: someone now subscribes to order.processed, so the outcome can be published.
+      // The fix: the table is back.
+      await restoreOrdersTable!();
       probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
 
-      const replayed = await dlqCli(['replay', unroutableA]);
+      const replayed = await dlqCli(['replay', failingA]);
       expect(replayed).toMatchObject({ code: 0, stderr: '' });
       expect(replayed.stdout).toBe(
-        `Replayed 1 dead letter(s) with messageId ${unroutableA} to the work queue.\n`,
+        `Replayed 1 dead letter(s) with messageId ${failingA} to the work queue.\n`,
       );
       const processed = await probe.waitForMessage<OrderProcessedEvent>(
         EventPatterns.OrderProcessed,
-        (event) => event.orderId === unroutableA,
+        (event) => event.orderId === failingA,
       );
       expect(processed.data).toMatchObject({ outcome: 'accepted' });
       await waitForQueueDepth(dlq, 2);
 
-      expect((await dlqCli(['replay', unroutableA])).code).toBe(2);
+      expect((await dlqCli(['replay', failingA])).code).toBe(2);
     },
     TEST_TIMEOUT_MS,
   );
@@ -318,13 +322,12 @@ describe('npm run dlq: the dead-letter CLI against a running consumer', () => {
       expect(JSON.parse(replayed.stdout)).toEqual({ replayed: 1, failed: 0 });
       await probe!.waitForMessage<OrderProcessedEvent>(
         EventPatterns.OrderProcessed,
-        (event) => event.orderId === unroutableB,
+        (event) => event.orderId === failingB,
       );
       await waitForQueueDepth(dlq, 0);
-      await waitFor(
-        () => outcomes.some((o) => o.messageId === unroutableB && o.outcome === 'acked'),
-        { description: 'the replayed order to be acked' },
-      );
+      await waitFor(() => outcomes.some((o) => o.messageId === failingB && o.outcome === 'acked'), {
+        description: 'the replayed order to be acked',
+      });
     },
     TEST_TIMEOUT_MS,
   );

@@ -157,7 +157,8 @@ export class MessagingEnv {
   RETRY_MULTIPLIER = 3;
 
   /**
-   * In-memory de-duplication: processed messageIds a process remembers, the oldest forgotten first;
+   * De-duplication of handlers that are not transactional (the apps' are: their inbox is in the
+   * database): processed messageIds a process remembers in memory, the oldest forgotten first;
    * 0 remembers none.
    */
   @ToNumber()
@@ -167,8 +168,8 @@ export class MessagingEnv {
   DEDUPE_MAX_ENTRIES = 100_000;
 
   /**
-   * How long a processed messageId is remembered, in memory or in Redis; a duplicate that arrives
-   * later is handled again.
+   * How long a non-transactional handler's processed messageId is remembered in memory; a duplicate
+   * that arrives later is handled again (transactional handlers: INBOX_RETENTION_MS).
    */
   @ToNumber()
   @IsInt()
@@ -277,6 +278,8 @@ export class MessagingConfig {
       outboxRetentionMs: env.OUTBOX_RETENTION_MS,
       inboxRetentionMs: env.INBOX_RETENTION_MS,
       retentionIntervalMs: env.RETENTION_INTERVAL_MS,
+      // Two confirm windows: one batch published and confirmed, with room for its transaction.
+      finalFlushMs: 2 * env.PUBLISH_TIMEOUT_MS,
     };
   }
 

@@ -75,6 +75,9 @@ class OutboxRelayStarter implements OnApplicationBootstrap {
           return null;
         }
         const relay = new OutboxRelay(database, outbox, client, config.relaySettings(), metrics);
+        // Whichever closes first (the client or the database) stops the relay, after its final
+        // flush: the flush needs both.
+        client.beforeClose(() => relay.stop());
         database.beforeClose(() => relay.stop());
         return relay;
       },

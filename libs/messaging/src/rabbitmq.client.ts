@@ -66,6 +66,8 @@ interface PendingReply {
 export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
   private readonly channel: BrokerChannel;
   private closing?: Promise<void>;
+  private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
+  private readonly logger = new Logger(RabbitClient.name);
   private readonly pendingReplies = new Map<string, PendingReply>();
   private readonly unconfirmed = new Set<Promise<void>>();
 
@@ -74,7 +76,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     this.channel = (options.channelFactory ?? managedChannel)({
       ...options,
       connectionName: `${options.connectionName} (publisher)`,
-      logger: new Logger(RabbitClient.name),
+      logger: this.logger,
       setup: (channel) => this.setup(channel),
     });
     const { metrics } = options;
@@ -101,6 +103,11 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
     return this.close();
   }
 
+  /** Runs `hook` (e.g. the outbox relay's final flush) before the client stops publishing. */
+  beforeClose(hook: () => Promise<void>): void {
+    this.beforeCloseHooks.push(hook);
+  }
+
   /** Waits (bounded) for outstanding confirms, fails pending requests, then closes the connection. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -108,6 +115,11 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
   }
 
   private async shutdown(): Promise<void> {
+    for (const hook of this.beforeCloseHooks.splice(0)) {
+      await hook().catch((error: unknown) => {
+        this.logger.warn(`Before closing the client: ${String(error)}`);
+      });
+    }
     if (this.unconfirmed.size > 0) {
       await Promise.race([
         Promise.allSettled([...this.unconfirmed]),

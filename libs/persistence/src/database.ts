@@ -228,9 +228,20 @@ export class Database {
 }
 
 function translate(error: unknown): unknown {
-  return isConnectionFailure(error) && !(error instanceof DatabaseUnavailableError)
-    ? new DatabaseUnavailableError({ cause: error })
-    : error;
+  if (isConnectionFailure(error) && !(error instanceof DatabaseUnavailableError)) {
+    return new DatabaseUnavailableError({ cause: error });
+  }
+  // pg names its server errors after the protocol message ('error'); a dead letter and a log say
+  // more with a class-like name beside the SQLSTATE code (`x-error-code`).
+  if (error instanceof Error && error.name === 'error' && /^[0-9A-Z]{5}$/.test(codeOf(error))) {
+    error.name = 'DatabaseError';
+  }
+  return error;
+}
+
+function codeOf(error: Error): string {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? code : '';
 }
 
 /** A PostgreSQL identifier, quoted (schema and channel names come from configuration). */

@@ -53,3 +53,18 @@ export async function queryServiceDatabase<R extends object>(
     await client.end();
   }
 }
+
+/**
+ * Renames a table of a service's test database, so its handlers fail on it (a transient failure
+ * that is neither the message's fault nor a dependency away: retried, then dead-lettered), and
+ * returns the function that puts it back (the cause fixed).
+ */
+export async function takeTableAway(
+  env: Record<string, string>,
+  table: string,
+): Promise<() => Promise<void>> {
+  await queryServiceDatabase(env, `alter table ${table} rename to ${table}_away`);
+  return async () => {
+    await queryServiceDatabase(env, `alter table ${table}_away rename to ${table}`);
+  };
+}

@@ -18,19 +18,9 @@ export class ProducerEnv extends SecurityEnv {
   @Max(10_485_760)
   BODY_LIMIT_BYTES = 102_400;
 
-  /** How long an Idempotency-Key keeps returning the same order, and `GET /orders/:id` knows one. */
+  /** How long an Idempotency-Key keeps returning the same order; retention deletes older keys. */
   @ToNumber()
   @IsInt()
   @Min(1_000)
   IDEMPOTENCY_TTL_MS = 86_400_000;
-
-  /**
-   * Most Idempotency-Keys (when not in Redis) and order statuses for `GET /orders/:id` one producer
-   * process keeps; the oldest go first.
-   */
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(10_000_000)
-  IDEMPOTENCY_MAX_KEYS = 100_000;
 }

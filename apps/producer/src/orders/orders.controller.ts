@@ -84,8 +84,8 @@ export class OrdersController {
   })
   @ApiProblemResponse(
     409,
-    'A request with the same Idempotency-Key is still being handled (with REDIS_URL, after waiting up ' +
-      'to twice PUBLISH_TIMEOUT_MS for it); retry after `Retry-After` seconds.',
+    'A request with the same Idempotency-Key is still being handled (after waiting up to twice ' +
+      'PUBLISH_TIMEOUT_MS for it); retry after `Retry-After` seconds.',
     { retryAfter: true },
   )
   @ApiBrokerUnavailable()

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { Database } from '@app/persistence';
@@ -18,6 +19,12 @@ export interface OutboxRelaySettings {
   inboxRetentionMs: number;
   /** How often retention runs. */
   retentionIntervalMs: number;
+  /**
+   * The longest the final flush on shutdown may take: rows committed just before the stop (the
+   * last 202s) go out now rather than at the next start, without holding a shutdown hostage to a
+   * broker that is away.
+   */
+  finalFlushMs: number;
 }
 
 /** Rows deleted per retention statement: short transactions, however far behind it is. */
@@ -45,6 +52,7 @@ export class OutboxRelay {
   private retentionTimer?: NodeJS.Timeout;
   private unlisten?: () => Promise<void>;
   private pass?: Promise<unknown>;
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly database: Database,
@@ -57,6 +65,7 @@ export class OutboxRelay {
   /** Starts relaying: listens for commits, polls, and runs retention. */
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopping = undefined;
     this.outbox.onCommitted(() => this.wake());
     this.unlisten = await this.database.listen(OUTBOX_CHANNEL, () => this.wake());
     this.schedulePoll(0);
@@ -67,13 +76,51 @@ export class OutboxRelay {
     this.retentionTimer.unref();
   }
 
-  /** Stops after the pass in progress; rows not yet sent wait for the next start or another relay. */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the pass in progress and a final flush bounded by `finalFlushMs`; rows still unsent
+   * then (broker away, or a long backlog) wait for the next start or another replica's relay.
+   * Called by both the client's and the database's close, whichever comes first: once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.finish();
+    return this.stopping;
+  }
+
+  private async finish(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.retentionTimer);
+    await this.pass?.catch(() => undefined);
+    await this.flush();
     await this.unlisten?.();
-    await this.pass;
+  }
+
+  private async flush(): Promise<void> {
+    const deadline = performance.now() + this.settings.finalFlushMs;
+    const timedOut = Symbol('timed out');
+    try {
+      while (performance.now() < deadline) {
+        const pass = this.relayBatch();
+        this.pass = pass;
+        const left = Math.max(deadline - performance.now(), 0);
+        const claimed = await Promise.race([pass, delay(left, timedOut, { ref: false })]);
+        if (claimed === timedOut) {
+          // The pass goes on (its rows stay locked until it ends); the database waits for it.
+          this.logger.warn(
+            `Outbox flush on shutdown did not finish within ${this.settings.finalFlushMs} ms`,
+          );
+          return;
+        }
+        if (claimed < this.settings.batchSize) {
+          return;
+        }
+      }
+    } catch (error) {
+      this.logger.warn(
+        `Outbox flush on shutdown failed (${error instanceof Error ? error.message : String(error)}); ` +
+          'the unsent rows go out at the next start or from another replica',
+      );
+    }
   }
 
   /** Something was committed: look at the outbox now (unless backing off after a failure). */
