@@ -42,7 +42,7 @@ export async function createProducerApp(
   securityHeaders(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new HttpValidationPipe());
   protectDocs(app.getHttpAdapter().getInstance(), env);
-  closeConnectionsOnShutdown(app.getHttpAdapter().getInstance());
+  closeConnectionsOnShutdown(app.getHttpAdapter().getInstance(), env.SHUTDOWN_TIMEOUT_MS);
   setupDocs(app);
   measureHttp(app);
   // process.exit() after a signal, rather than re-raising it, lets the asynchronous log

@@ -48,6 +48,8 @@ describe('API docs pages over plain HTTP', () => {
     const policies: [string, string][] = [];
     for (const route of routes) {
       const response = await fetch(`${system.producerUrl}${route}`);
+      // Read to the end: a body left unread keeps its socket busy.
+      await response.arrayBuffer();
       expect({ route, status: response.status }).toEqual({ route, status: 200 });
       policies.push([route, response.headers.get('content-security-policy') ?? '(none)']);
     }

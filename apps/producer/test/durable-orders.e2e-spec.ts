@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import {
+  anOrderPlacedEvent,
   brokerUrl,
+  metricSample,
+  publishRaw,
   EventProbe,
   freePort,
   queryServiceDatabase,
@@ -136,6 +140,48 @@ describe('Durable orders: outbox, inbox and state in PostgreSQL', () => {
         [EventPatterns.OrderPlaced],
       );
       expect(orphans[0].orphans).toBe(0);
+    }, 90_000);
+
+    it('holds an order that reaches the consumer while its database is away: no retry spent, processed once when it is back', async () => {
+      const orderId = randomUUID();
+      const order = anOrderPlacedEvent({ orderId, customerId: 'held-while-database-away' });
+      database.down();
+      // Straight to the exchange: the producer cannot commit while the database is away.
+      await publishRaw(
+        system.exchange,
+        EventPatterns.OrderPlaced,
+        JSON.stringify({ pattern: EventPatterns.OrderPlaced, data: order }),
+        { messageId: orderId },
+      );
+      await waitFor(
+        async () => (await metricSample(system.consumerUrl, 'messaging_consumer_paused')) === 1,
+        { description: 'the consumer to pause while its database is away' },
+      );
+      const ready = (await (await fetch(`${system.consumerUrl}/health/ready`)).json()) as {
+        error?: { consumer?: { reason?: string } };
+      };
+      expect(ready.error?.consumer?.reason).toMatch(/database/i);
+      // Held, not failed: no outcome (retried, dead-lettered) is spent on it while paused.
+      expect(system.outcomes.filter((o) => o.messageId === orderId)).toEqual([]);
+
+      database.up();
+      await waitFor(() => system.outcomes.some((o) => o.messageId === orderId), {
+        timeoutMs: 30_000,
+        description: 'the held order to be handled once the database is back',
+      });
+      await waitFor(
+        async () => (await metricSample(system.consumerUrl, 'messaging_consumer_paused')) === 0,
+        { description: 'the consumer to resume' },
+      );
+      expect(system.outcomes.filter((o) => o.messageId === orderId).map((o) => o.outcome)).toEqual([
+        'acked',
+      ]);
+      const rows = await queryServiceDatabase<{ status: string }>(
+        system.consumerDatabase,
+        'select status from orders where order_id = $1',
+        [orderId],
+      );
+      expect(rows.map((row) => row.status)).toEqual(['accepted']);
     }, 90_000);
   });
 

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import { EventProbe, problemViolations, waitFor } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
@@ -54,5 +55,51 @@ describe('Producer graceful shutdown', () => {
     // The refused requests published nothing: every event belongs to a 202.
     expect(probe.payloads(EventPatterns.OrderPlaced)).toHaveLength(accepted.length);
     await expect(fetch(`${system.producerUrl}/health/live`)).rejects.toThrow();
+  });
+});
+
+describe('Producer shutdown with a client that stops reading', () => {
+  let system: TestSystem;
+  let socket: Socket | undefined;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ SHUTDOWN_TIMEOUT_MS: '1000' }, { consumer: false });
+  });
+
+  afterAll(async () => {
+    socket?.destroy();
+    await system?.close();
+  });
+
+  it('cuts the connection after SHUTDOWN_TIMEOUT_MS instead of waiting for the client forever', async () => {
+    const { hostname, port } = new URL(system.producerUrl);
+    socket = connect(Number(port), hostname);
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      // Read the first chunk, then stop, as a stalled client does: the response cannot finish.
+      if (received === 0) {
+        socket!.pause();
+      }
+      received += chunk.length;
+    });
+    const closed = new Promise<void>((resolve) => socket!.once('close', () => resolve()));
+    socket.write(
+      `GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`,
+    );
+    await waitFor(() => received > 0, { description: 'the response to start' });
+
+    let done = false;
+    const closing = system.producer!.close().then(() => {
+      done = true;
+    });
+    await waitFor(() => done, {
+      timeoutMs: 15_000,
+      description: 'the producer to close although its client stopped reading',
+    });
+    await closing;
+    system.producer = undefined;
+    // The server cut it: the client, reading again, finds its connection closed.
+    socket.resume();
+    await closed;
   });
 });

@@ -177,8 +177,9 @@ export class MessagingEnv {
   DEDUPE_TTL_MS = 3_600_000;
 
   /**
-   * On SIGTERM, how long the consumers wait for the handlers in flight before closing; messages
-   * still unfinished are delivered again.
+   * On SIGTERM, how long the consumers wait for the handlers in flight before closing (messages
+   * still unfinished are delivered again), and how long the producer's HTTP server waits for
+   * responses still being sent before it cuts their connections.
    */
   @ToNumber()
   @IsInt()
