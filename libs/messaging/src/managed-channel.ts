@@ -2,6 +2,12 @@ import type { LoggerService } from '@nestjs/common';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { messageWithoutPassword, redactUrl } from '@app/config';
+import {
+  brokerVersionOf,
+  formatBrokerVersion,
+  isSupportedBroker,
+  OLDEST_SUPPORTED_BROKER,
+} from './broker-version';
 import { MessageHeaders } from './message-headers';
 import {
   BrokerUnavailableError,
@@ -87,10 +93,22 @@ export class ManagedChannel {
       },
     });
     this.manager.on('connect', ({ connection, url }) => {
-      this.options.logger.log?.(`${connectionName}: connected to ${redactUrl(urlString(url))}`);
       // amqp-connection-manager types this with amqplib's low-level Connection; at run time it is
       // the ChannelModel that amqplib.connect() resolves with.
-      this.openChannel(connection as unknown as ChannelModel);
+      const model = connection as unknown as ChannelModel;
+      const version = brokerVersionOf(model);
+      this.options.logger.log?.(
+        `${connectionName}: connected to ${redactUrl(urlString(url))}` +
+          (version ? ` (RabbitMQ ${formatBrokerVersion(version)})` : ''),
+      );
+      if (version && !isSupportedBroker(version)) {
+        this.options.logger.warn?.(
+          `${connectionName}: RabbitMQ ${formatBrokerVersion(version)} is older than the oldest ` +
+            `supported, ${formatBrokerVersion(OLDEST_SUPPORTED_BROKER)} (quorum queues' ` +
+            'at-least-once dead-lettering needs it); upgrade the broker',
+        );
+      }
+      this.openChannel(model);
     });
     this.manager.on('disconnect', ({ err }) => {
       this.options.logger.warn?.(`${connectionName}: disconnected (${err?.message ?? 'closed'})`);
