@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import * as ts from 'typescript';
+import type { UrlRule } from '@app/config';
 import { MessagingEnv } from '@app/messaging';
 import { DatabaseEnv } from '@app/persistence';
 import { LoggingEnv } from '@app/platform';
@@ -169,8 +170,10 @@ export function configurationReference(sections = configurationSections()): stri
     'Each app reads its environment once, at start-up, into one validated configuration object ' +
       '(`ProducerConfig`, `ConsumerConfig`) that its modules receive through dependency injection; ' +
       'no module reads `process.env`. A missing or malformed value stops the app with the ' +
-      "variable's name and what is wrong (never its value). An empty value counts as set, except " +
-      'where the table says otherwise.',
+      "variable's name and what is wrong, never a secret (a URL is shown with its password " +
+      'masked). URLs are parsed (scheme, host, port 1–65,535), files must be readable, a client ' +
+      'certificate needs its key, and TLS files need `amqps://` URLs. An empty value counts as ' +
+      'set, except where the table says otherwise.',
     '',
     'Where the variables come from: `npm start` passes its own environment to both apps (the apps ' +
       'read no `.env` file themselves). `docker compose` gives both apps every variable of `.env` ' +
@@ -274,6 +277,29 @@ function describeAccepted(
       case 'isNotEmpty':
         target.push('not empty');
         break;
+      case 'isServiceUrl': {
+        const { protocols, hostOptional } = constraint as UrlRule;
+        // On a list, what each entry must be.
+        (list ? each : target).push(
+          `a URL (${protocols.map((p) => `\`${p}//\``).join(' or ')})` +
+            (hostOptional ? '' : ' with a host') +
+            ', port 1–65,535',
+        );
+        break;
+      }
+      case 'isReadableFile':
+        target.push('a readable file');
+        break;
+      case 'setTogetherWith':
+        target.push(`only with \`${String(constraint)}\``);
+        break;
+      case 'tlsWhenSet': {
+        const [tls, files] = meta.constraints as [string, string[]];
+        target.push(
+          `all \`${tls}//\` when any of ${files.map((f) => `\`${f}\``).join(', ')} is set`,
+        );
+        break;
+      }
       default:
         throw new Error(
           `${name}: scripts/config-reference.ts cannot describe the validator "${meta.name}" yet`,
