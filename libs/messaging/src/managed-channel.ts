@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { messageWithoutPassword, redactUrl } from '@app/config';
+import { brokerRefusal } from './broker-refusal';
 import {
   brokerVersionOf,
   formatBrokerVersion,
@@ -114,6 +115,12 @@ export class ManagedChannel {
       this.options.logger.warn?.(`${connectionName}: disconnected (${err?.message ?? 'closed'})`);
     });
     this.manager.on('connectFailed', ({ err, url }) => {
+      // A refused login or vhost is not an outage: say what to fix, as an error.
+      const refusal = brokerRefusal(err, urlString(url));
+      if (refusal) {
+        this.options.logger.error?.(`${connectionName}: ${refusal.name}: ${refusal.message}`);
+        return;
+      }
       this.options.logger.warn?.(
         `${connectionName}: cannot connect to ${redactUrl(urlString(url))} ` +
           `(${messageWithoutPassword(err, urlString(url))})`,
