@@ -175,10 +175,11 @@ export function configurationReference(sections = configurationSections()): stri
       'certificate needs its key, and TLS files need `amqps://` URLs. An empty value counts as ' +
       'set, except where the table says otherwise.',
     '',
-    'Where the variables come from: `npm start` passes its own environment to both apps (the apps ' +
-      'read no `.env` file themselves). `docker compose` gives both apps every variable of `.env` ' +
-      '(see `.env.example`) and sets `RABBITMQ_URL`, `PORT` and `CONSUMER_PORT` itself, which win ' +
-      'over `.env`.',
+    'Where the variables come from: `npm start` passes its own environment and the variables of ' +
+      "`.env`, if there is one, to both apps (the shell's win). `docker compose` gives both apps " +
+      'every variable of `.env` and sets `RABBITMQ_URL`, `DATABASE_URL`, `PORT` and ' +
+      '`CONSUMER_PORT` itself, which win over `.env`. [`.env.example`](../.env.example) lists ' +
+      'every variable below at its default (generated with this page).',
     '',
     ...[...groups.keys()].map((group) => `- [${group}](#${anchor(group)})`),
     '- [Not read by the apps](#not-read-by-the-apps)',
@@ -205,8 +206,9 @@ export function configurationReference(sections = configurationSections()): stri
   out.push(
     '## Not read by the apps',
     '',
-    '- Docker Compose: `RABBITMQ_USER`, `RABBITMQ_PASSWORD`, `RABBITMQ_ERLANG_COOKIE`, the host ' +
-      'ports and `APP_ENV_FILE`, in [`.env.example`](../.env.example); `APP_IMAGE` names the image.',
+    '- Docker Compose: `RABBITMQ_USER`, `RABBITMQ_PASSWORD`, `RABBITMQ_ERLANG_COOKIE`, ' +
+      '`POSTGRES_USER`, `POSTGRES_PASSWORD`, the host ports and `APP_ENV_FILE`, at the top of ' +
+      '[`.env.example`](../.env.example); `APP_IMAGE` names the image.',
     '- The dead-letter CLI (`npm run dlq`): `CONSUMER_URL`, `ADMIN_TOKEN`, `DLQ_TIMEOUT_MS`, in ' +
       '[Operating it](operating.md#dead-letters).',
     '- The tests: `RABBITMQ_URL`, `DATABASE_URL`, `E2E_LOGS`, `FC_SEED`, in ' +
@@ -331,17 +333,21 @@ function describeAccepted(
 }
 
 function renderDefault(variable: Variable): string {
+  const written = writtenDefault(variable);
+  return written === undefined ? (variable.defaultText ?? 'unset') : `\`${written}\``;
+}
+
+/** A variable's default as it would be written in the environment (a list comma-separated). */
+export function writtenDefault(variable: Variable): string | undefined {
   const value = variable.defaultValue;
   if (value === undefined) {
-    return variable.defaultText ?? 'unset';
+    return undefined;
   }
-  // As it would be written in the environment: a list comma-separated.
-  const written = Array.isArray(value)
+  return Array.isArray(value)
     ? value.join(',')
     : typeof value === 'string'
       ? value
       : JSON.stringify(value);
-  return `\`${written}\``;
 }
 
 interface Declaration {

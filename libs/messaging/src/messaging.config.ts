@@ -65,7 +65,8 @@ export class MessagingEnv {
 
   /**
    * Quorum queues only: deliveries of one message (e.g. a process that dies on it every time) after
-   * which the broker dead-letters it to `<queue>.dlq`.
+   * which the broker takes it off a queue the service consumes: the work queue dead-letters it to
+   * `<queue>.dlq`, the request queue drops it. The dead-letter and retry queues have no limit.
    */
   @ToNumber()
   @IsInt()
