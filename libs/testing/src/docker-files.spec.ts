@@ -132,6 +132,19 @@ describe('Dockerfile', () => {
     expect(pkg.scarfSettings?.enabled).toBe(false);
   });
 
+  it("runs the Node of .nvmrc, which package.json's engines admit", () => {
+    const arg = /^ARG NODE_VERSION=(\S+)$/m.exec(read('Dockerfile'))?.[1];
+    const nvmrc = read('.nvmrc').trim();
+    expect(arg).toBe(nvmrc);
+    // engines: `^22.22.0 || >=24` style; the image's major must fall in one of its parts.
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+    const admits = pkg.engines.node.split('||').some((part) => {
+      const [, op, major] = /^\s*(>=|\^)(\d+)/.exec(part) ?? [];
+      return op === '^' ? Number(major) === Number(nvmrc) : Number(major) <= Number(nvmrc);
+    });
+    expect([pkg.engines.node, admits]).toEqual([pkg.engines.node, true]);
+  });
+
   describe('HEALTHCHECK', () => {
     const healthcheck = stages.at(-1)!.instructions.find(([keyword]) => keyword === 'HEALTHCHECK');
     const command = JSON.parse(/\bCMD\s+(\[.*\])$/.exec(healthcheck?.[1] ?? '')?.[1] ?? 'null') as
