@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for both services; docker-compose.yml builds it once and picks the entry point.
-ARG NODE_VERSION=22
+# The current Node LTS, the same major as .nvmrc (docker-files.spec.ts keeps them equal); package.json's
+# engines say which others are supported, and docs/development.md#node-versions why.
+ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 # No install-time telemetry: @scarf/scarf (pulled in by swagger-ui-dist and the AsyncAPI parser's

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import * as ts from 'typescript';
+import type { UrlRule } from '@app/config';
 import { MessagingEnv } from '@app/messaging';
 import { DatabaseEnv } from '@app/persistence';
 import { LoggingEnv } from '@app/platform';
@@ -169,13 +170,16 @@ export function configurationReference(sections = configurationSections()): stri
     'Each app reads its environment once, at start-up, into one validated configuration object ' +
       '(`ProducerConfig`, `ConsumerConfig`) that its modules receive through dependency injection; ' +
       'no module reads `process.env`. A missing or malformed value stops the app with the ' +
-      "variable's name and what is wrong (never its value). An empty value counts as set, except " +
-      'where the table says otherwise.',
+      "variable's name and what is wrong, never a secret (a URL is shown with its password " +
+      'masked). URLs are parsed (scheme, host, port 1–65,535), files must be readable, a client ' +
+      'certificate needs its key, and TLS files need `amqps://` URLs. An empty value counts as ' +
+      'set, except where the table says otherwise.',
     '',
-    'Where the variables come from: `npm start` passes its own environment to both apps (the apps ' +
-      'read no `.env` file themselves). `docker compose` gives both apps every variable of `.env` ' +
-      '(see `.env.example`) and sets `RABBITMQ_URL`, `PORT` and `CONSUMER_PORT` itself, which win ' +
-      'over `.env`.',
+    'Where the variables come from: `npm start` passes its own environment and the variables of ' +
+      "`.env`, if there is one, to both apps (the shell's win). `docker compose` gives both apps " +
+      'every variable of `.env` and sets `RABBITMQ_URL`, `DATABASE_URL`, `PORT` and ' +
+      '`CONSUMER_PORT` itself, which win over `.env`. [`.env.example`](../.env.example) lists ' +
+      'every variable below at its default (generated with this page).',
     '',
     ...[...groups.keys()].map((group) => `- [${group}](#${anchor(group)})`),
     '- [Not read by the apps](#not-read-by-the-apps)',
@@ -202,8 +206,9 @@ export function configurationReference(sections = configurationSections()): stri
   out.push(
     '## Not read by the apps',
     '',
-    '- Docker Compose: `RABBITMQ_USER`, `RABBITMQ_PASSWORD`, `RABBITMQ_ERLANG_COOKIE`, the host ' +
-      'ports and `APP_ENV_FILE`, in [`.env.example`](../.env.example); `APP_IMAGE` names the image.',
+    '- Docker Compose: `RABBITMQ_USER`, `RABBITMQ_PASSWORD`, `RABBITMQ_ERLANG_COOKIE`, ' +
+      '`POSTGRES_USER`, `POSTGRES_PASSWORD`, the host ports and `APP_ENV_FILE`, at the top of ' +
+      '[`.env.example`](../.env.example); `APP_IMAGE` names the image.',
     '- The dead-letter CLI (`npm run dlq`): `CONSUMER_URL`, `ADMIN_TOKEN`, `DLQ_TIMEOUT_MS`, in ' +
       '[Operating it](operating.md#dead-letters).',
     '- The tests: `RABBITMQ_URL`, `DATABASE_URL`, `E2E_LOGS`, `FC_SEED`, in ' +
@@ -274,6 +279,29 @@ function describeAccepted(
       case 'isNotEmpty':
         target.push('not empty');
         break;
+      case 'isServiceUrl': {
+        const { protocols, hostOptional } = constraint as UrlRule;
+        // On a list, what each entry must be.
+        (list ? each : target).push(
+          `a URL (${protocols.map((p) => `\`${p}//\``).join(' or ')})` +
+            (hostOptional ? '' : ' with a host') +
+            ', port 1–65,535',
+        );
+        break;
+      }
+      case 'isReadableFile':
+        target.push('a readable file');
+        break;
+      case 'setTogetherWith':
+        target.push(`only with \`${String(constraint)}\``);
+        break;
+      case 'tlsWhenSet': {
+        const [tls, files] = meta.constraints as [string, string[]];
+        target.push(
+          `all \`${tls}//\` when any of ${files.map((f) => `\`${f}\``).join(', ')} is set`,
+        );
+        break;
+      }
       default:
         throw new Error(
           `${name}: scripts/config-reference.ts cannot describe the validator "${meta.name}" yet`,
@@ -305,17 +333,21 @@ function describeAccepted(
 }
 
 function renderDefault(variable: Variable): string {
+  const written = writtenDefault(variable);
+  return written === undefined ? (variable.defaultText ?? 'unset') : `\`${written}\``;
+}
+
+/** A variable's default as it would be written in the environment (a list comma-separated). */
+export function writtenDefault(variable: Variable): string | undefined {
   const value = variable.defaultValue;
   if (value === undefined) {
-    return variable.defaultText ?? 'unset';
+    return undefined;
   }
-  // As it would be written in the environment: a list comma-separated.
-  const written = Array.isArray(value)
+  return Array.isArray(value)
     ? value.join(',')
     : typeof value === 'string'
       ? value
       : JSON.stringify(value);
-  return `\`${written}\``;
 }
 
 interface Declaration {

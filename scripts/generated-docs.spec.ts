@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { APPS, configurationSections } from './config-reference';
+import { APPS, configurationSections, writtenDefault } from './config-reference';
+import { ENV_EXAMPLE, ENV_EXAMPLE_MARKER } from './env-example';
 import { GENERATED_DOCS, isUpToDate } from './generated-docs';
 
 describe('generated documents', () => {
@@ -43,5 +45,25 @@ describe('docs/configuration.md', () => {
       expect([variable.name, variable.description.length > 10]).toEqual([variable.name, true]);
     }
     expect(documented.find((v) => v.name === 'RABBITMQ_QUEUE')?.defaultText).toMatch(/service/);
+  });
+});
+
+describe('.env.example', () => {
+  const example = readFileSync(ENV_EXAMPLE, 'utf8');
+  const [compose, apps] = example.split(ENV_EXAMPLE_MARKER);
+  const variables = configurationSections().flatMap((section) => section.variables);
+
+  it('lists every variable of the env classes once, commented out at its default', () => {
+    const listed = [...apps.matchAll(/^# ([A-Z][A-Z0-9_]*)=(.*)$/gm)].map(([, name, value]) => [
+      name,
+      value,
+    ]);
+    expect(listed).toEqual(variables.map((v) => [v.name, writtenDefault(v) ?? '']));
+  });
+
+  it('keeps the compose variables at the top, set, and no app variable among them', () => {
+    const set = [...compose.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name);
+    expect(set).toEqual(expect.arrayContaining(['RABBITMQ_PASSWORD', 'POSTGRES_PASSWORD']));
+    expect(set.filter((name) => variables.some((v) => v.name === name))).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { buildAsyncApiDocument } from '@app/contracts';
 import { CONFIGURATION_DOC, configurationReference } from './config-reference';
 import { withContractTable } from './contract-table';
+import { ENV_EXAMPLE, withEnvExample } from './env-example';
 
 const ROOT = join(__dirname, '..');
 
@@ -49,6 +50,15 @@ export const GENERATED_DOCS: GeneratedDoc[] = [
     script: 'docs:config',
     build() {
       return prettier(configurationReference(), this.path);
+    },
+    matches: sameText,
+  },
+  {
+    // Not formatted: prettier has no parser for .env files.
+    path: ENV_EXAMPLE,
+    script: 'docs:config',
+    build() {
+      return withEnvExample(readFileSync(this.path, 'utf8'));
     },
     matches: sameText,
   },

@@ -127,6 +127,27 @@ describe.each(['quorum', 'classic'])('Consumer dead-letter admin endpoints (%s q
   );
 
   it(
+    "reads them more often than RabbitMQ 4's default delivery limit (20) and keeps every one",
+    async () => {
+      // Each read puts the messages back, which RabbitMQ 4.0-4.2 counts as a delivery: only the
+      // dead-letter queue's explicit "no limit" keeps the broker from dropping them (on 3.x, which
+      // has no default limit, this passes either way; the Docker run tests it on 4.x).
+      const before = await admin<Page>('GET', '/admin/dead-letters?limit=50');
+      for (let read = 0; read < 21; read += 1) {
+        expect((await admin<Page>('GET', '/admin/dead-letters?limit=50')).status).toBe(200);
+      }
+
+      const after = await admin<Page>('GET', '/admin/dead-letters?limit=50');
+      expect(after.body.total).toBe(3);
+      expect(after.body.items.map((item) => item.messageId).sort()).toEqual(
+        before.body.items.map((item) => item.messageId).sort(),
+      );
+      await waitForQueueDepth(dlq, 3);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'answers 401 without the admin token, or with a wrong one',
     async () => {
       const missing = await admin('GET', '/admin/dead-letters', null);

@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EventPatterns, RequestPatterns } from '@app/contracts';
-import { MessageHeaders, MessagingConfig, queueDeclarations } from '@app/messaging';
+import {
+  DOCUMENTED_BROKER,
+  MessageHeaders,
+  MessagingConfig,
+  queueDeclarations,
+} from '@app/messaging';
 import { AMQP_TOOLS, brokerUrl, connectBroker, describeWithTools, waitFor } from '@app/testing';
 import { ConsumerUnderTest } from './interop/consumer-under-test';
 
@@ -65,7 +70,7 @@ describe('docs/talking-to-the-services.md', () => {
     );
     const defaults = MessagingConfig.fromEnv('consumer', {}).serverOptions();
     const declared = Object.fromEntries(
-      queueDeclarations(defaults, { events, requests }).map((queue) => [
+      queueDeclarations(defaults, { events, requests }, DOCUMENTED_BROKER).map((queue) => [
         queue.name,
         { ...queue.options, bindings: [...queue.bindings].sort() },
       ]),

@@ -95,11 +95,19 @@ describe('buildAsyncApiDocument', () => {
       'x-overflow': 'reject-publish',
       'x-delivery-limit': 10,
     });
-    expect(channels['consumer.requests']['x-arguments']).toEqual({ 'x-queue-type': 'quorum' });
-    expect(channels['consumer.dlq']['x-arguments']).toEqual({ 'x-queue-type': 'quorum' });
+    // The RabbitMQ 4 form: every quorum queue has an explicit limit, -1 (none) where nobody consumes.
+    expect(channels['consumer.requests']['x-arguments']).toEqual({
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 10,
+    });
+    expect(channels['consumer.dlq']['x-arguments']).toEqual({
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': -1,
+    });
     expect(channels['consumer.retry.1500ms']['x-arguments']).toMatchObject({
       'x-message-ttl': 1_500,
       'x-dead-letter-routing-key': 'consumer',
+      'x-delivery-limit': -1,
     });
     expect(channels.producer).toBeDefined();
     expect(channels['producer.requests']).toBeUndefined();

@@ -1,5 +1,6 @@
 import {
   DIRECT_REPLY_TO,
+  DOCUMENTED_BROKER,
   MessageHeaders,
   MessagingEnv,
   queueDeclarations,
@@ -392,7 +393,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
   };
 }
 
-/** A service's queues with the default settings, as it declares them. */
+/** A service's queues with the default settings, as it declares them on RabbitMQ 4. */
 function serviceQueues(service: Service): QueueDeclaration[] {
   const handled = new Set(patternsHandledBy(service));
   const kinds = allContracts().filter((contract) => handled.has(contract.pattern));
@@ -412,6 +413,7 @@ function serviceQueues(service: Service): QueueDeclaration[] {
       events: kinds.filter((c) => c.kind === 'event').map((c) => c.pattern),
       requests: kinds.filter((c) => c.kind === 'request').map((c) => c.pattern),
     },
+    DOCUMENTED_BROKER,
   );
 }
 
@@ -438,7 +440,8 @@ function queueChannel(service: Service, queue: QueueDeclaration): JsonSchema {
     summary: QUEUE_ROLES[queue.role],
     description:
       `Declared by the ${service} on connect (durable; name from RABBITMQ_QUEUE, default \`${service}\`).${bound} ` +
-      'A client that declares it must use exactly `x-arguments`.',
+      'A client that declares it must use exactly `x-arguments`, which are those of RabbitMQ 4; ' +
+      'on RabbitMQ 3.x, an `x-delivery-limit` of -1 (no limit) is left out.',
     servers: [SERVER_REF],
     'x-arguments': queue.options.arguments,
     bindings: {

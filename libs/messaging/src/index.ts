@@ -1,5 +1,7 @@
 // The RabbitMQ layer: client, server, channel, topology, retries, dead letters, de-duplication.
 // Nothing HTTP here: health and metrics routes live in `@app/platform/http`.
+export * from './broker-refusal';
+export * from './broker-version';
 export * from './consume-outcome';
 export * from './delivery-headers';
 export * from './dependency-gate';

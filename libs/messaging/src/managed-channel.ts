@@ -2,6 +2,13 @@ import type { LoggerService } from '@nestjs/common';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { messageWithoutPassword, redactUrl } from '@app/config';
+import { brokerRefusal } from './broker-refusal';
+import {
+  brokerVersionOf,
+  formatBrokerVersion,
+  isSupportedBroker,
+  OLDEST_SUPPORTED_BROKER,
+} from './broker-version';
 import { MessageHeaders } from './message-headers';
 import {
   BrokerUnavailableError,
@@ -87,15 +94,33 @@ export class ManagedChannel {
       },
     });
     this.manager.on('connect', ({ connection, url }) => {
-      this.options.logger.log?.(`${connectionName}: connected to ${redactUrl(urlString(url))}`);
       // amqp-connection-manager types this with amqplib's low-level Connection; at run time it is
       // the ChannelModel that amqplib.connect() resolves with.
-      this.openChannel(connection as unknown as ChannelModel);
+      const model = connection as unknown as ChannelModel;
+      const version = brokerVersionOf(model);
+      this.options.logger.log?.(
+        `${connectionName}: connected to ${redactUrl(urlString(url))}` +
+          (version ? ` (RabbitMQ ${formatBrokerVersion(version)})` : ''),
+      );
+      if (version && !isSupportedBroker(version)) {
+        this.options.logger.warn?.(
+          `${connectionName}: RabbitMQ ${formatBrokerVersion(version)} is older than the oldest ` +
+            `supported, ${formatBrokerVersion(OLDEST_SUPPORTED_BROKER)} (quorum queues' ` +
+            'at-least-once dead-lettering needs it); upgrade the broker',
+        );
+      }
+      this.openChannel(model);
     });
     this.manager.on('disconnect', ({ err }) => {
       this.options.logger.warn?.(`${connectionName}: disconnected (${err?.message ?? 'closed'})`);
     });
     this.manager.on('connectFailed', ({ err, url }) => {
+      // A refused login or vhost is not an outage: say what to fix, as an error.
+      const refusal = brokerRefusal(err, urlString(url));
+      if (refusal) {
+        this.options.logger.error?.(`${connectionName}: ${refusal.name}: ${refusal.message}`);
+        return;
+      }
       this.options.logger.warn?.(
         `${connectionName}: cannot connect to ${redactUrl(urlString(url))} ` +
           `(${messageWithoutPassword(err, urlString(url))})`,

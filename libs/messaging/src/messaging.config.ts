@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { loadEnv, ToList, ToNumber } from '@app/config';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsReadableFile,
+  IsServiceUrl,
+  loadEnv,
+  SetTogetherWith,
+  TlsWhenSet,
+  ToList,
+  ToNumber,
+} from '@app/config';
 import { InMemoryProcessedMessageStore } from './processed-message-store';
 import type { QueueType } from './queue-topology';
 import type { RabbitClientOptions } from './rabbitmq.client';
@@ -22,14 +30,12 @@ export class MessagingEnv {
   /**
    * The broker: an `amqp://` or `amqps://` URL, or a comma-separated list of a cluster's nodes. The
    * service connects to the first reachable one and moves to another when its node goes away; the
-   * URL is logged without its password.
+   * URL is logged without its password. With any of the TLS files below, every URL must be
+   * `amqps://`.
    */
   @ToList()
-  @IsString({ each: true })
-  @Matches(/^amqps?:\/\/\S+$/, {
-    each: true,
-    message: 'must be one or more comma-separated amqp:// or amqps:// URLs',
-  })
+  @IsServiceUrl({ protocols: ['amqp:', 'amqps:'] })
+  @TlsWhenSet('amqps:', ['RABBITMQ_CA_FILE', 'RABBITMQ_CERT_FILE', 'RABBITMQ_KEY_FILE'])
   RABBITMQ_URL: string[] = ['amqp://guest:guest@localhost:5672'];
 
   /**
@@ -59,7 +65,8 @@ export class MessagingEnv {
 
   /**
    * Quorum queues only: deliveries of one message (e.g. a process that dies on it every time) after
-   * which the broker dead-letters it to `<queue>.dlq`.
+   * which the broker takes it off a queue the service consumes: the work queue dead-letters it to
+   * `<queue>.dlq`, the request queue drops it. The dead-letter and retry queues have no limit.
    */
   @ToNumber()
   @IsInt()
@@ -91,19 +98,24 @@ export class MessagingEnv {
   @Max(600)
   RABBITMQ_RECONNECT_SECONDS = 1;
 
-  /** PEM file of the CA that signed the broker's certificate, for `amqps://` URLs. */
+  /**
+   * PEM file of the CA that signed the broker's certificate, for `amqps://` URLs; read at start-up,
+   * so a wrong path stops the service there.
+   */
   @IsOptional()
-  @IsNotEmpty()
+  @IsReadableFile()
   RABBITMQ_CA_FILE?: string;
 
-  /** PEM client certificate, for a broker that asks for one (with RABBITMQ_KEY_FILE). */
+  /** PEM client certificate, for a broker that asks for one; only with RABBITMQ_KEY_FILE. */
   @IsOptional()
-  @IsNotEmpty()
+  @IsReadableFile()
+  @SetTogetherWith('RABBITMQ_KEY_FILE')
   RABBITMQ_CERT_FILE?: string;
 
-  /** PEM private key of RABBITMQ_CERT_FILE. */
+  /** PEM private key of RABBITMQ_CERT_FILE; only with it. */
   @IsOptional()
-  @IsNotEmpty()
+  @IsReadableFile()
+  @SetTogetherWith('RABBITMQ_CERT_FILE')
   RABBITMQ_KEY_FILE?: string;
 
   /**

@@ -27,6 +27,35 @@ export class BrokerUnavailableError extends MessagingError {
   }
 }
 
+/**
+ * The broker refused the connection itself: the login (wrong user or password, ACCESS_REFUSED) or
+ * the virtual host (missing, or the user has no permissions on it, NOT_ALLOWED). Reconnecting
+ * cannot help until RABBITMQ_URL or the broker's users change, so it says, in words a person can
+ * act on, which user and vhost, and what to check; never the password.
+ */
+export class BrokerRefusedError extends MessagingError {
+  override readonly name = 'BrokerRefusedError';
+
+  constructor(
+    readonly refused: 'login' | 'vhost',
+    readonly user: string,
+    readonly vhost: string,
+    /** The broker's URL, password masked. */
+    readonly url: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      refused === 'login'
+        ? `RabbitMQ refused the login for user ${user} at ${url} (check RABBITMQ_URL's user ` +
+            'and password)'
+        : `RabbitMQ refused access to vhost ${vhost} for user ${user} at ${url} (the vhost does ` +
+            `not exist, or ${user} has no permissions on it: check the vhost in RABBITMQ_URL's ` +
+            `path, or grant them with rabbitmqctl set_permissions -p ${vhost} ${user} ...)`,
+      options,
+    );
+  }
+}
+
 /** The broker routed a mandatory publish to no queue: nobody subscribes to that routing key. */
 export class UnroutableMessageError extends MessagingError {
   override readonly name = 'UnroutableMessageError';

@@ -1,4 +1,5 @@
 import type { ConfirmChannel } from 'amqplib';
+import { brokerVersionOf, type BrokerVersion } from './broker-version';
 import { retryDelays, type RetryPolicy } from './retry-policy';
 
 /** Quorum queues replicate and cap redeliveries; classic queues suit a single-node broker. */
@@ -10,7 +11,10 @@ export interface TopologyOptions {
   /** Base name; the work, request, retry and dead-letter queues are named after it. */
   queue: string;
   queueType: QueueType;
-  /** Quorum only: deliveries (e.g. crashes mid-handler) after which the broker dead-letters a message. */
+  /**
+   * Quorum only: deliveries (e.g. crashes mid-handler) after which the broker takes a message off
+   * a queue the service consumes (the work queue dead-letters it, the request queue drops it).
+   */
   deliveryLimit: number;
   retry: RetryPolicy;
 }
@@ -40,6 +44,29 @@ function deadLetterArguments(type: QueueType, routingKey: string): Record<string
   };
 }
 
+/**
+ * A quorum queue's delivery limit, explicit on every broker: RabbitMQ 4 gives a quorum queue
+ * declared without one a limit of 20, so the consumed queues carry the configured limit. The
+ * queues no service consumes (dead-letter, retry) carry none, so no amount of reading them (the
+ * dead-letter tools requeue what they read, and RabbitMQ 4.0-4.2 counts that) drops a message; how
+ * that is said depends on the broker: RabbitMQ 4 takes -1 for no limit, RabbitMQ 3 has no default
+ * limit and reads -1 as a limit below every count (3.10 accepts it, then drops a message at its
+ * first requeue), so there it is left out, as it is when the version is unknown.
+ */
+function deliveryLimit(
+  type: QueueType,
+  limit: number | 'unlimited',
+  broker: BrokerVersion | undefined,
+): Record<string, unknown> {
+  if (type !== 'quorum') {
+    return {};
+  }
+  if (limit !== 'unlimited') {
+    return { 'x-delivery-limit': limit };
+  }
+  return broker !== undefined && broker.major >= 4 ? { 'x-delivery-limit': -1 } : {};
+}
+
 function queueOptions(type: QueueType, args: Record<string, unknown>): QueueDeclaration['options'] {
   return { durable: true, arguments: { 'x-queue-type': type, ...args } };
 }
@@ -63,21 +90,30 @@ export interface QueueDeclaration {
 /**
  * The service's queues, their arguments and bindings, in the order they are declared: the one
  * statement of the topology, which {@link declareTopology} carries out and the docs describe.
+ * `broker` is the RabbitMQ version declaring them, which decides how "no delivery limit" is said.
+ * The same settings on the same broker always give the same arguments: a queue re-declared with
+ * other arguments fails with PRECONDITION_FAILED.
  */
 export function queueDeclarations(
   options: TopologyOptions,
   patterns: { events: string[]; requests: string[] },
+  broker: BrokerVersion | undefined,
 ): QueueDeclaration[] {
   const names = queueNames(options.queue);
   const type = options.queueType;
   const declarations: QueueDeclaration[] = [
-    { role: 'dead-letter', name: names.deadLetter, options: queueOptions(type, {}), bindings: [] },
+    {
+      role: 'dead-letter',
+      name: names.deadLetter,
+      options: queueOptions(type, deliveryLimit(type, 'unlimited', broker)),
+      bindings: [],
+    },
     {
       role: 'work',
       name: names.work,
       options: queueOptions(type, {
         ...deadLetterArguments(type, names.deadLetter),
-        ...(type === 'quorum' ? { 'x-delivery-limit': options.deliveryLimit } : {}),
+        ...deliveryLimit(type, options.deliveryLimit, broker),
       }),
       bindings: [...patterns.events],
     },
@@ -87,6 +123,7 @@ export function queueDeclarations(
       options: queueOptions(type, {
         'x-message-ttl': delay,
         ...deadLetterArguments(type, names.work),
+        ...deliveryLimit(type, 'unlimited', broker),
       }),
       bindings: [],
     })),
@@ -97,7 +134,7 @@ export function queueDeclarations(
     declarations.push({
       role: 'requests',
       name: names.requests,
-      options: queueOptions(type, {}),
+      options: queueOptions(type, deliveryLimit(type, options.deliveryLimit, broker)),
       bindings: [...patterns.requests],
     });
   }
@@ -105,16 +142,16 @@ export function queueDeclarations(
 }
 
 /**
- * Declares the exchange and the service's queues and binds the patterns it handles. Idempotent, so
- * it runs on every (re)connect; a queue that exists with other arguments makes it fail with a
- * TopologyMismatchError (see ManagedChannel).
+ * Declares the exchange and the service's queues, in the form the connected broker's version
+ * takes, and binds the patterns it handles. Idempotent, so it runs on every (re)connect; a queue
+ * that exists with other arguments makes it fail with a TopologyMismatchError (see ManagedChannel).
  */
 export async function declareTopology(
   channel: ConfirmChannel,
   options: TopologyOptions,
   patterns: { events: string[]; requests: string[] },
 ): Promise<void> {
-  const queues = queueDeclarations(options, patterns);
+  const queues = queueDeclarations(options, patterns, brokerVersionOf(channel));
   const bind = async (queue: QueueDeclaration): Promise<void> => {
     for (const pattern of queue.bindings) {
       await channel.bindQueue(queue.name, options.exchange, pattern);

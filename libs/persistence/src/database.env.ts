@@ -1,16 +1,17 @@
 import { IsInt, IsNotEmpty, IsOptional, Matches, Max, Min } from 'class-validator';
-import { EmptyAsUndefined, ToNumber } from '@app/config';
+import { EmptyAsUndefined, IsServiceUrl, ToNumber } from '@app/config';
 
 /** Where a service keeps its state; validated at start-up like every other variable. */
 export class DatabaseEnv {
   /**
    * PostgreSQL, e.g. postgres://user:password@host:5432/orders. Unset: an embedded PGlite in
    * DATA_DIR (one process only; replicas need PostgreSQL). Both services may share one database:
-   * each keeps its tables in its own schema.
+   * each keeps its tables in its own schema. A socket directory goes in `?host=` (the host may then
+   * be left out).
    */
   @EmptyAsUndefined()
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  @IsServiceUrl({ protocols: ['postgres:', 'postgresql:'], hostOptional: true })
   DATABASE_URL?: string;
 
   /** The schema of the service's tables (default: the service name). */

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { SERVICE_IMAGES } from './service-images';
 import { freePort } from './service-process';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -59,6 +60,22 @@ function envOf(instructions: [string, string][]): Record<string, string> {
 }
 
 describe('docker-compose.yml', () => {
+  it('runs the broker and the database the tests run: the images pinned in service-images.ts', () => {
+    const images = Object.entries(compose.services)
+      .filter(([, service]) => !service.build && service.image !== compose.services.consumer.image)
+      .map(([name, service]) => [name, service.image]);
+    expect(images).toEqual([
+      ['rabbitmq', SERVICE_IMAGES.rabbitmq],
+      ['rabbitmq-2', SERVICE_IMAGES.rabbitmq],
+      ['rabbitmq-3', SERVICE_IMAGES.rabbitmq],
+      ['postgres', SERVICE_IMAGES.postgres],
+    ]);
+    // Pinned to a patch release (PostgreSQL's are major.minor): a floating tag such as
+    // `4-management` would change under the tests.
+    expect(SERVICE_IMAGES.rabbitmq).toMatch(/^rabbitmq:4\.\d+\.\d+-management$/);
+    expect(SERVICE_IMAGES.postgres).toMatch(/^postgres:\d+\.\d+-[a-z]+$/);
+  });
+
   it('runs both apps from one named image, built once', () => {
     const [producer, consumer] = APPS.map((app) => compose.services[app]);
     expect(producer.image).toEqual(expect.stringMatching(/\S/));
@@ -113,6 +130,19 @@ describe('Dockerfile', () => {
     // And for every `npm ci` outside Docker, on laptops and in CI.
     const pkg = JSON.parse(read('package.json')) as { scarfSettings?: { enabled?: boolean } };
     expect(pkg.scarfSettings?.enabled).toBe(false);
+  });
+
+  it("runs the Node of .nvmrc, which package.json's engines admit", () => {
+    const arg = /^ARG NODE_VERSION=(\S+)$/m.exec(read('Dockerfile'))?.[1];
+    const nvmrc = read('.nvmrc').trim();
+    expect(arg).toBe(nvmrc);
+    // engines: `^22.22.0 || >=24` style; the image's major must fall in one of its parts.
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+    const admits = pkg.engines.node.split('||').some((part) => {
+      const [, op, major] = /^\s*(>=|\^)(\d+)/.exec(part) ?? [];
+      return op === '^' ? Number(major) === Number(nvmrc) : Number(major) <= Number(nvmrc);
+    });
+    expect([pkg.engines.node, admits]).toEqual([pkg.engines.node, true]);
   });
 
   describe('HEALTHCHECK', () => {

@@ -1,16 +1,17 @@
-interface GlobalWithContainer {
-  __RABBITMQ_CONTAINER__?: { stop(): Promise<unknown> };
+interface GlobalWithContainers {
+  __TEST_CONTAINERS__?: { stop(): Promise<unknown> }[];
 }
 
 /** How long Jest may stay alive after the last test before the run is failed as leaking. */
 const EXIT_GRACE_MS = 60_000;
 
 /**
- * Stops the container the global setup started, if it started one, and fails the run, naming what
+ * Stops the containers the global setup started, if it started any, and fails the run, naming what
  * is still open, when a test left a connection, server or timer behind that keeps Jest alive.
  */
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as GlobalWithContainer).__RABBITMQ_CONTAINER__?.stop();
+  const containers = (globalThis as GlobalWithContainers).__TEST_CONTAINERS__ ?? [];
+  await Promise.all(containers.map((container) => container.stop()));
   setTimeout(() => {
     const open = process.getActiveResourcesInfo().filter((type) => type !== 'TTYWrap');
     console.error(

@@ -6,7 +6,8 @@ import { Client } from 'pg';
 /**
  * The database variables of one service in a test: its own schema on the test PostgreSQL in
  * DATABASE_URL (set by .ci/run, or by the global setup's container), so runs and services never
- * see each other's rows; without DATABASE_URL, a fresh embedded database folder. Replicas of one
+ * see each other's rows; without DATABASE_URL (a test run outside the e2e project's global setup),
+ * a fresh embedded database folder. Replicas of one
  * service share the same variables (which needs PostgreSQL).
  */
 export function serviceDatabaseEnv(service: 'producer' | 'consumer'): Record<string, string> {

@@ -1,7 +1,7 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { messageWithoutPassword, redactUrl } from '@app/config';
-import type { MessagingConfig } from '@app/messaging';
+import { brokerRefusal, type MessagingConfig } from '@app/messaging';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -48,7 +48,12 @@ async function connectToAnyNode(config: MessagingConfig): Promise<ChannelModel> 
       );
       return connection;
     } catch (error) {
-      logger.warn(`Cannot connect to ${redactUrl(url)} (${messageWithoutPassword(error, url)})`);
+      const refusal = brokerRefusal(error, url);
+      if (refusal) {
+        logger.error(`${refusal.name}: ${refusal.message}`);
+      } else {
+        logger.warn(`Cannot connect to ${redactUrl(url)} (${messageWithoutPassword(error, url)})`);
+      }
     }
   }
   throw new ServiceUnavailableException('RabbitMQ is unavailable; try again later');

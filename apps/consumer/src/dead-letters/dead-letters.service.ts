@@ -34,10 +34,12 @@ type Visit = (message: GetMessage, position: number) => 'next' | 'stop' | Promis
 // reads, the messages it holds are invisible to the others). Messages dead-lettered while a quorum
 // queue is being read land ahead of the ones read, and beyond MAX_SCAN_DEPTH messages a read of a
 // quorum queue moves the first MAX_SCAN_DEPTH behind the rest. Each read adds one to a quorum
-// queue's `x-delivery-count`; on RabbitMQ 4.0-4.2 that counts towards its delivery limit (default
-// 20, after which a message with no dead-letter target is dropped), so there give the dead-letter
-// queue a policy with `delivery-limit: -1`. RabbitMQ 3.x has no default limit, and 4.3+ does not
-// count `basic.nack` returns.
+// queue's `x-delivery-count`, and RabbitMQ 4.0-4.2 counts that towards its delivery limit (default
+// 20, after which a message with no dead-letter target is dropped). That never drops a dead
+// letter: the consumer declares its dead-letter queue without a limit, in the form the broker
+// takes (`x-delivery-limit: -1` on 4.x, none on 3.x, which has no default; see `queueDeclarations`
+// and docs/operating.md#supported-rabbitmq-versions), and dead-letters.e2e-spec reads one more
+// often than the default limit. RabbitMQ 4.3+ does not count `basic.nack` returns at all.
 
 /** Lists, replays and deletes dead letters without losing any, so failures can be recovered. */
 @Injectable()
