@@ -74,7 +74,17 @@ export class Database {
         { pool },
         logger,
       );
-      await database.run((db) => sql`create schema if not exists ${sql.raw(schema)}`.execute(db));
+      await database.run((db) =>
+        sql`create schema if not exists ${sql.raw(schema)}`.execute(db).catch((error: unknown) => {
+          // Not atomic in PostgreSQL: a replica starting at the same moment can create the schema
+          // between this one's check and its insert (unique_violation on pg_namespace). It exists
+          // then, which is all this asks.
+          if (error instanceof Error && ['23505', '42P06'].includes(codeOf(error))) {
+            return;
+          }
+          throw error;
+        }),
+      );
       logger.log?.(`Database: PostgreSQL at ${redactUrl(settings.url)}, schema ${settings.schema}`);
       return database;
     }

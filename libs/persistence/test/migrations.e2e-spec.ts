@@ -78,20 +78,20 @@ describe('Database migrations', () => {
   const itWithPostgres = process.env.DATABASE_URL ? it : it.skip;
 
   itWithPostgres(
-    'lets two replicas starting at once apply each migration exactly once',
+    'lets replicas starting at once create the schema and apply each migration exactly once',
     async () => {
       const fresh = serviceDatabaseEnv('producer');
       try {
-        const [a, b] = await Promise.all([
-          Database.open(settings(fresh), logger),
-          Database.open(settings(fresh), logger),
-        ]);
-        opened.push(a, b);
-        const [fromA, fromB] = await Promise.all([migrate(a, migrations), migrate(b, migrations)]);
+        // Four at once: creating the schema races too (PostgreSQL's `if not exists` is not atomic).
+        const replicas = await Promise.all(
+          Array.from({ length: 4 }, () => Database.open(settings(fresh), logger)),
+        );
+        opened.push(...replicas);
+        const applied = await Promise.all(replicas.map((replica) => migrate(replica, migrations)));
 
-        // One applied both (under the migrator's advisory lock); the other found nothing to do.
-        expect([...fromA, ...fromB].sort()).toEqual(Object.keys(migrations).sort());
-        expect([fromA.length, fromB.length].sort()).toEqual([0, 2]);
+        // One applied both (under the migrator's advisory lock); the others found nothing to do.
+        expect(applied.flat().sort()).toEqual(Object.keys(migrations).sort());
+        expect(applied.map((names) => names.length).sort()).toEqual([0, 0, 0, 2]);
       } finally {
         await dropServiceDatabase(fresh);
       }
