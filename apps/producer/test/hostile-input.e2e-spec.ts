@@ -70,6 +70,20 @@ describe('Producer under hostile input', () => {
     },
   );
 
+  // Fastify's parser takes any depth within the body limit, and class-transformer recurses into
+  // undeclared fields before forbidNonWhitelisted refuses them: 5,000 levels (30 kB) overflowed its
+  // stack, a 500. The depth check of jsonBodyParser answers first.
+  it('refuses an unknown field nested 5,000 levels deep with a 400 before validation', async () => {
+    const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+    const body = JSON.stringify(anOrder()).replace(/}$/, `,"extra":${deep}}`);
+    expect(body.length).toBeLessThan(100_000);
+
+    const response = await system.post('/orders', body);
+
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body)).toContain('JSON body is nested deeper than 32 levels');
+  });
+
   it("refuses a __proto__ key (Fastify's parser, before validation)", async () => {
     const response = await system.post(
       '/orders',

@@ -1,3 +1,4 @@
+import { metricSample, waitFor } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
 
 describe('Producer security', () => {
@@ -35,6 +36,17 @@ describe('Producer security', () => {
       expect((await system.post('/orders', anOrder(), { 'x-api-key': key })).status).toBe(202);
     });
 
+    // SwaggerModule serves the UI on the Fastify instance, where Nest's APP_GUARD never runs: only
+    // the protectDocs hook keeps it (and its assets) behind the key.
+    it('refuses the docs UI page without the X-API-Key, and serves it with the key', async () => {
+      const refused = await fetch(`${system.producerUrl}/docs`);
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain('swagger');
+      const served = await fetch(`${system.producerUrl}/docs`, { headers: { 'x-api-key': key } });
+      expect(served.status).toBe(200);
+      expect(await served.text()).toContain('swagger');
+    });
+
     it('answers 429 with Retry-After once a client exceeds the limit; health is never limited', async () => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
@@ -67,6 +79,30 @@ describe('Producer security', () => {
       const response = await system.post('/orders', anOrder({ customerId: 'x'.repeat(5_000) }));
       expect(response.status).toBe(413);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+
+    // Fastify answers 413 before Nest's router: a Nest interceptor would never time it, the
+    // onResponse hook of measureHttp does.
+    it('times the 413 Fastify answers itself in http_request_duration_seconds', async () => {
+      const labels = { method: 'POST', route: '/orders', status: '413' };
+      const before = await metricSample(
+        system.producerUrl,
+        'http_request_duration_seconds_count',
+        labels,
+      );
+      const response = await system.post('/orders', anOrder({ customerId: 'x'.repeat(5_000) }));
+      expect(response.status).toBe(413);
+      // onResponse runs once the answer is written, so the client may read it first.
+      await waitFor(
+        async () =>
+          (await metricSample(
+            system.producerUrl,
+            'http_request_duration_seconds_count',
+            labels,
+          )) ===
+          before + 1,
+        { description: 'the 413 to be timed' },
+      );
     });
 
     it('answers without stack traces or internals', async () => {

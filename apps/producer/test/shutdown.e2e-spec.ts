@@ -1,4 +1,6 @@
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EventPatterns, type OrderPlacedEvent } from '@app/contracts';
 import { EventProbe, problemViolations, waitFor } from '@app/testing';
 import { anOrder, TestSystem } from './support/system';
@@ -55,6 +57,66 @@ describe('Producer graceful shutdown', () => {
     // The refused requests published nothing: every event belongs to a 202.
     expect(probe.payloads(EventPatterns.OrderPlaced)).toHaveLength(accepted.length);
     await expect(fetch(`${system.producerUrl}/health/live`)).rejects.toThrow();
+  });
+
+  // Fastify's close() closes the keep-alive sockets idle when it starts; a socket busy then stays
+  // open, idle, after its answer until the 72 s keep-alive timeout, and app.close() waits for it.
+  // closeConnectionsOnShutdown answers such requests with Connection: close. A node:http agent
+  // keeps its sockets open as long as the server lets it (fetch's pool would close them in 4 s).
+  it('ends the keep-alive connections of the requests in flight when closing, so the close does not wait for them', async () => {
+    await system.stopProducer(); // the test above may have stopped it already
+    await system.startProducer();
+    const producer = system.producer!;
+    const server = producer.getHttpServer();
+    let received = 0;
+    server.on('request', () => received++);
+    const agent = new Agent({ keepAlive: true });
+    const body = JSON.stringify(anOrder());
+    const inFlight = Array.from({ length: 5 }, () => {
+      const sending = request(`${system.producerUrl}/orders`, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      });
+      const answer = new Promise<{ status?: number; headers: IncomingHttpHeaders }>(
+        (resolve, reject) => {
+          sending.on('error', reject);
+          sending.on('response', (response) => {
+            response.resume();
+            response.on('end', () =>
+              resolve({ status: response.statusCode, headers: response.headers }),
+            );
+          });
+        },
+      );
+      sending.write(body.slice(0, 10));
+      return { sending, answer };
+    });
+    try {
+      await waitFor(() => received === inFlight.length, { description: 'the requests to arrive' });
+
+      const closing = producer.close();
+      system.producer = undefined;
+      await waitFor(() => !server.listening, { description: 'the HTTP server to start closing' });
+      for (const { sending } of inFlight) {
+        sending.end(body.slice(10));
+      }
+      const answers = await Promise.all(inFlight.map(({ answer }) => answer));
+      const answeredAt = performance.now();
+
+      expect(answers.map((a) => [a.status, a.headers.connection])).toEqual(
+        inFlight.map(() => [202, 'close']),
+      );
+      await expect(
+        Promise.race([
+          closing.then(() => performance.now() - answeredAt),
+          delay(5_000).then(() => 'still waiting after 5 s'),
+        ]),
+      ).resolves.toBeLessThan(2_000);
+    } finally {
+      // Lets a close that waits for the agent's sockets end, whatever the outcome.
+      agent.destroy();
+    }
   });
 });
 

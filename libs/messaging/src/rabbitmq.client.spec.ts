@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { RmqRecord } from '@nestjs/microservices';
+import { ClientProxy, RmqRecord, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ConsumeMessage } from 'amqplib';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, type Observable } from 'rxjs';
 import { CorrelationContext } from '@app/platform';
 import { FakeConfirmChannel, waitFor } from '@app/testing';
 import {
@@ -326,5 +326,159 @@ describe(RabbitClient.name, () => {
         reply(amqp, amqp.published[0].options.messageId!, { response: {}, isDisposed: true }),
       ).not.toThrow();
     });
+  });
+});
+
+/**
+ * Nest's ClientProxy over a transport that only records: what `ClientProxy.prototype.emit()` and
+ * `send()` of the installed Nest do around `dispatchEvent()` and `publish()`.
+ */
+class RecordingNestClient extends ClientProxy {
+  readonly published: ReadPacket[] = [];
+  private readonly confirms: (() => void)[] = [];
+
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): void {}
+  unwrap<T>(): T {
+    throw new Error('not used');
+  }
+  /** Confirms every event dispatched so far, as the broker would. */
+  confirm(): void {
+    this.confirms.splice(0).forEach((confirm) => confirm());
+  }
+  protected dispatchEvent<T>(packet: ReadPacket): Promise<T> {
+    JSON.stringify(packet.data);
+    this.published.push(packet);
+    return new Promise<T>((resolve) => this.confirms.push(() => resolve(undefined as T)));
+  }
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    JSON.stringify(packet.data);
+    this.published.push(packet);
+    callback({ response: 'ok', isDisposed: true });
+    return () => undefined;
+  }
+}
+
+/** A client under comparison: how to make one, count its publishes and confirm its events. */
+interface ClientUnderTest {
+  client: ClientProxy;
+  published(): number;
+  confirm(): void;
+  close(): Promise<void>;
+}
+
+async function settled(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * 0003: RabbitClient overrides emit() and send() without Nest's connect() chain, so it copies the
+ * Observable semantics instead of inheriting them. Each case runs against Nest's own ClientProxy at
+ * the installed version and against ours: a Nest upgrade that changes the semantics fails the Nest
+ * row (re-read the record), a change of ours fails the RabbitClient row.
+ */
+describe.each<[string, () => Promise<ClientUnderTest>]>([
+  [
+    'Nest ClientProxy',
+    () => {
+      const client = new RecordingNestClient();
+      return Promise.resolve({
+        client,
+        published: () => client.published.length,
+        confirm: () => client.confirm(),
+        close: () => Promise.resolve(),
+      });
+    },
+  ],
+  [
+    RabbitClient.name,
+    async () => {
+      const { sut: client, amqp } = await connectedClient();
+      return {
+        client,
+        published: () => amqp.published.length,
+        confirm: () => amqp.published.forEach((_, index) => amqp.confirm(index)),
+        close: () => client.close(),
+      };
+    },
+  ],
+])('the Observable semantics of %s', (_name, make) => {
+  let under: ClientUnderTest;
+  const done = (observable: Observable<unknown>) =>
+    lastValueFrom(observable, { defaultValue: undefined });
+
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(true);
+  });
+  beforeEach(async () => {
+    under = await make();
+  });
+  afterEach(async () => {
+    await under.close();
+  });
+
+  it('emit() publishes without a subscriber (hot), once however many subscribe', async () => {
+    const emitted = under.client.emit(EVENT, { orderId: 'o-1' });
+    await waitFor(() => under.published() === 1, { intervalMs: 2, description: 'the publish' });
+
+    const first = done(emitted);
+    const second = done(emitted);
+    under.confirm();
+    await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
+    await settled();
+    expect(under.published()).toBe(1);
+  });
+
+  it('emit() completes for a subscriber that arrives after the confirm', async () => {
+    const emitted = under.client.emit(EVENT, { orderId: 'o-1' });
+    await waitFor(() => under.published() === 1, { intervalMs: 2, description: 'the publish' });
+    under.confirm();
+    await settled();
+
+    await expect(done(emitted)).resolves.toBeUndefined();
+    expect(under.published()).toBe(1);
+  });
+
+  it('send() publishes only when subscribed (cold), once per subscription', async () => {
+    const sent = under.client.send(REQUEST, { orderId: 'o-1' });
+    await settled();
+    expect(under.published()).toBe(0);
+
+    const first = sent.subscribe({ error: () => undefined });
+    await waitFor(() => under.published() === 1, { intervalMs: 2, description: 'a publish' });
+    const second = sent.subscribe({ error: () => undefined });
+    await waitFor(() => under.published() === 2, { intervalMs: 2, description: 'a second one' });
+    first.unsubscribe();
+    second.unsubscribe();
+  });
+
+  it('fails through the Observable, never by throwing, when a payload cannot be serialised', async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    let emitted: Observable<unknown> | undefined;
+    let sent: Observable<unknown> | undefined;
+    expect(() => {
+      emitted = under.client.emit(EVENT, circular);
+      sent = under.client.send(REQUEST, circular);
+    }).not.toThrow();
+
+    await expect(done(emitted!)).rejects.toThrow(TypeError);
+    await expect(done(sent!)).rejects.toThrow(TypeError);
+    expect(under.published()).toBe(0);
+  });
+
+  it("fails a missing pattern or payload with Nest's InvalidMessageException through the Observable", async () => {
+    // InvalidMessageException is not exported by Nest's entry point; its message is the contract.
+    const invalid = /invalid data or message pattern/;
+    await expect(done(under.client.emit(EVENT, undefined))).rejects.toThrow(invalid);
+    await expect(done(under.client.send(undefined, { orderId: 'o-1' }))).rejects.toThrow(invalid);
+    expect(under.published()).toBe(0);
   });
 });

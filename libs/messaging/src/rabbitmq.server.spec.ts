@@ -301,6 +301,37 @@ describe(RabbitServer.name, () => {
     });
   });
 
+  // 0004: our patterns are routing keys, so handlerFor() reads Nest's messageHandlers map before
+  // getHandlerByPattern(), which JSON.parse()s every pattern and throws for a plain string. If Nest
+  // stops storing a string pattern under itself, the lookup would silently take the slow path.
+  describe('handler lookup', () => {
+    it("finds a routing key's handler in Nest's handler map without getHandlerByPattern", async () => {
+      harness = createServer();
+      const { sut, amqp } = harness;
+      const onPlaced = handler();
+      sut.addHandler(EVENT, onPlaced, true);
+      expect(sut.getHandlers().get(EVENT)).toBe(onPlaced);
+      const fallback = jest.spyOn(sut, 'getHandlerByPattern');
+      await listen(sut);
+
+      amqp.deliver(QUEUE, {
+        content: event(),
+        routingKey: EVENT,
+        properties: { messageId: 'm-1' },
+      });
+      amqp.deliver(QUEUE, {
+        content: { pattern: 'order.unknown.v1', data: {} },
+        routingKey: 'order.unknown.v1',
+        properties: { messageId: 'm-2' },
+      });
+      await untilOutcomes(harness, 2);
+
+      expect(onPlaced).toHaveBeenCalledTimes(1);
+      // Only the pattern without a handler went to Nest's lookup.
+      expect(fallback.mock.calls).toEqual([['order.unknown.v1']]);
+    });
+  });
+
   describe('events', () => {
     it('acks a delivery only after its handler finished', async () => {
       harness = createServer();

@@ -16,6 +16,8 @@ import {
 } from 'class-validator';
 import fc from 'fast-check';
 import {
+  Contracts,
+  OrderCancellationProcessedEvent,
   OrderCancelledEvent,
   OrderPlacedEvent,
   OrderProcessedEvent,
@@ -64,8 +66,28 @@ const validPayloads: Record<string, [Constructor, Record<string, unknown>]> = {
     OrderCancelledEvent,
     { orderId: uuid, reason: 'changed my mind', cancelledAt: '2026-11-29T12:00:02Z' },
   ],
+  OrderCancellationProcessedEvent: [
+    OrderCancellationProcessedEvent,
+    {
+      orderId: uuid,
+      outcome: 'refused',
+      reason: 'already rejected',
+      processedAt: '2026-11-29T12:00:03.000Z',
+    },
+  ],
   OrderQuoteRequest: [OrderQuoteRequest, { items: [validItem], currency: 'EUR', couponCode: 'X1' }],
 };
+
+// 0007: every payload the RabbitServer validates must be property-tested against Nest and take the
+// compiled path; a contract added to the registry without an example above fails here.
+it('has a valid example of every payload in the contract registry', () => {
+  const examples = new Set(Object.values(validPayloads).map(([metatype]) => metatype));
+  const missing = Object.values(Contracts)
+    .map((contract) => contract.payload)
+    .filter((payload) => !examples.has(payload))
+    .map((payload) => payload.name);
+  expect(missing).toEqual([]);
+});
 
 /** Values that are valid somewhere and invalid elsewhere, so mutations hit both sides. */
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
