@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { redactUrl } from '@app/config';
+import { databaseVersion } from './lib/database';
 import { guaranteeNotes } from './lib/guarantees';
 import { PEER_LABELS, peerVersions, preparePeers } from './lib/peers';
 import { ROOT, buildApps, useAppRoot } from './lib/processes';
@@ -813,6 +814,7 @@ async function machine(settings: BenchSettings) {
   const connection = await connectRaw(settings.brokerUrl, 'bench (probe)');
   const broker = connection.connection.serverProperties;
   await connection.close();
+  const database = await databaseVersion(settings.databaseUrl);
   const appRoot = settings.appRoot ?? ROOT;
   return {
     cpus: cpus().length,
@@ -822,6 +824,8 @@ async function machine(settings: BenchSettings) {
     node: process.version,
     broker: `${String(broker.product)} ${String(broker.version)}`,
     brokerUrl: redactUrl(settings.brokerUrl),
+    database,
+    databaseUrl: redactUrl(settings.databaseUrl),
     appRoot,
     commit: git(['rev-parse', '--short', 'HEAD'], appRoot),
     uncommittedChanges: git(['status', '--porcelain', '--untracked-files=no'], appRoot) !== '',
@@ -841,7 +845,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const host = await machine(settings);
   console.log(
-    `Bench${settings.quick ? ' (BENCH_QUICK)' : ''} against ${host.broker} at ${host.brokerUrl}; ` +
+    `Bench${settings.quick ? ' (BENCH_QUICK)' : ''} against ${host.broker} at ${host.brokerUrl} ` +
+      `and ${host.database} at ${host.databaseUrl}; ` +
       `${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverageAtStart.join(' ')}; ` +
       `apps ${host.commit ? `at ${host.commit}` : `from ${host.appRoot}`}` +
       `${host.uncommittedChanges ? ' + uncommitted changes' : ''}; ` +
@@ -920,7 +925,11 @@ async function main(): Promise<void> {
       {
         startedAt,
         durationS,
-        settings: { ...settings, brokerUrl: redactUrl(settings.brokerUrl) },
+        settings: {
+          ...settings,
+          brokerUrl: redactUrl(settings.brokerUrl),
+          databaseUrl: redactUrl(settings.databaseUrl),
+        },
         machine: { ...host, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) },
         peers,
         results,

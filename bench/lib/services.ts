@@ -3,6 +3,7 @@ import { MessagingConfig, RabbitClient } from '@app/messaging';
 import { deleteTopology, freePort, metricSample, uniqueName, waitFor } from '@app/testing';
 import { connectRaw } from '../raw/raw-amqp';
 import { ProcessedCounter } from './counter';
+import { dropSchemas, uniqueSchema } from './database';
 import type { PeerCaller } from '../peers/shared/driver';
 import { openPeerCaller, peerEntry, type PeerName } from './peers';
 import { BenchProcess } from './processes';
@@ -16,6 +17,9 @@ export interface BenchNames {
   producerQueue: string;
   /** The bench's own queue bound to order.processed.v1. */
   countQueue: string;
+  /** The PostgreSQL schemas of the run's consumer (all its replicas) and producer. */
+  consumerSchema: string;
+  producerSchema: string;
 }
 
 export function benchNames(label: string): BenchNames {
@@ -25,18 +29,24 @@ export function benchNames(label: string): BenchNames {
     consumerQueue: `${base}.consumer`,
     producerQueue: `${base}.producer`,
     countQueue: `${base}.processed`,
+    consumerSchema: uniqueSchema('consumer'),
+    producerSchema: uniqueSchema('producer'),
   };
 }
 
+/** Variables of the caller's environment the services never see: the bench sets its own. */
+const NOT_PASSED_ON = new Set(['REDIS_URL', 'DATABASE_SCHEMA', 'DATA_DIR']);
+
 /**
  * The environment of the run's services: the caller's environment (so RABBITMQ_* overrides apply)
- * with the run's broker and exchange. Everything else keeps the production defaults: quorum
- * queues, prefetch 50, confirms, in-memory de-duplication (REDIS_URL is dropped).
+ * with the run's broker, exchange and database (each service adds its own schema). Everything else
+ * keeps the production defaults: quorum queues, prefetch 50, confirms, in-memory de-duplication
+ * (REDIS_URL is dropped).
  */
 export function serviceEnv(settings: BenchSettings, names: BenchNames): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'REDIS_URL' && !key.startsWith('BENCH_')) {
+    if (value !== undefined && !NOT_PASSED_ON.has(key) && !key.startsWith('BENCH_')) {
       env[key] = value;
     }
   }
@@ -49,11 +59,19 @@ export function serviceEnv(settings: BenchSettings, names: BenchNames): Record<s
     RATE_LIMIT_MAX: '0',
     RABBITMQ_URL: settings.brokerUrl,
     RABBITMQ_EXCHANGE: names.exchange,
+    // Never the embedded PGlite: one process only, and not what production runs.
+    DATABASE_URL: settings.databaseUrl,
   };
 }
 
-/** Deletes the run's exchange and every queue its services declared, once they stopped. */
+/**
+ * Deletes the run's exchange and every queue its services declared, and drops its database
+ * schemas, once the services stopped.
+ */
 export function deleteRunTopology(scope: Scope, env: Record<string, string>, names: BenchNames) {
+  scope.defer('drop the run schemas', () =>
+    dropSchemas(env.DATABASE_URL, [names.consumerSchema, names.producerSchema]),
+  );
   scope.defer('delete the run topology', () =>
     deleteTopology(env, [names.consumerQueue, names.producerQueue]),
   );
@@ -141,7 +159,7 @@ export async function startConsumerReplicas(
       scope,
       settings,
       'consumer',
-      { ...env, RABBITMQ_QUEUE: names.consumerQueue },
+      { ...env, RABBITMQ_QUEUE: names.consumerQueue, DATABASE_SCHEMA: names.consumerSchema },
       {
         portVariable: 'CONSUMER_PORT',
         // Own log and profile file names when there are several.
@@ -167,7 +185,12 @@ export function startProducer(
     scope,
     settings,
     'producer',
-    { ...env, RABBITMQ_URL: brokerUrl, RABBITMQ_QUEUE: names.producerQueue },
+    {
+      ...env,
+      RABBITMQ_URL: brokerUrl,
+      RABBITMQ_QUEUE: names.producerQueue,
+      DATABASE_SCHEMA: names.producerSchema,
+    },
     { portVariable: 'PORT' },
   );
 }
