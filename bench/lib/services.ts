@@ -6,7 +6,8 @@ import { ProcessedCounter } from './counter';
 import { dropSchemas, uniqueSchema } from './database';
 import type { PeerCaller } from '../peers/shared/driver';
 import { openPeerCaller, peerEntry, type PeerName } from './peers';
-import { BenchProcess } from './processes';
+import { buildBenchApp, type BenchApp } from './bench-apps';
+import { BenchProcess, currentAppRoot } from './processes';
 import type { Scope } from './scope';
 import type { BenchSettings } from './settings';
 
@@ -96,20 +97,29 @@ export interface Service {
   env: Record<string, string>;
 }
 
-/** Starts one built app, stops it with the run, and waits until its HTTP port answers ready. */
+/**
+ * Starts one built app (or the bench-only consumer without a database), stops it with the run, and
+ * waits until its HTTP port answers ready.
+ */
 async function startNestApp(
   scope: Scope,
   settings: BenchSettings,
-  app: 'producer' | 'consumer',
+  app: 'producer' | 'consumer' | BenchApp,
   env: Record<string, string>,
   options: { portVariable: 'PORT' | 'CONSUMER_PORT'; name?: string; readyTimeoutMs?: number },
 ): Promise<Service> {
   const port = await freePort();
   const serviceEnv = { ...env, [options.portVariable]: String(port) };
-  const child = BenchProcess.nestApp(app, serviceEnv, {
-    cpuProfile: settings.cpuProfile,
-    name: options.name,
-  });
+  const launch = { cpuProfile: settings.cpuProfile, name: options.name };
+  const child =
+    app === 'producer' || app === 'consumer'
+      ? BenchProcess.nestApp(app, serviceEnv, launch)
+      : BenchProcess.benchApp(
+          options.name ?? app,
+          buildBenchApp(app, currentAppRoot()),
+          serviceEnv,
+          launch,
+        );
   scope.defer(`stop the ${options.name ?? app}`, () => child.stop());
   await child.waitHttpReady(port, options.readyTimeoutMs);
   return { process: child, port, env: serviceEnv };
@@ -119,7 +129,7 @@ async function startNestApp(
 async function startRawService(
   scope: Scope,
   settings: BenchSettings,
-  name: 'raw-consumer' | 'raw-http' | 'plain-nest-http',
+  name: 'raw-consumer' | 'raw-db-consumer' | 'raw-http' | 'plain-nest-http',
   env: Record<string, string>,
   port = 0,
 ): Promise<Service> {
@@ -173,6 +183,25 @@ export async function startConsumerReplicas(
   return [first, ...rest];
 }
 
+/**
+ * Starts the bench-only consumer without a database (bench/apps/consumer-no-db: the consumer's own
+ * handlers, MessagingModule without DatabaseModule) and waits until it consumes.
+ */
+export function startConsumerNoDb(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  return startNestApp(
+    scope,
+    settings,
+    'consumer-no-db',
+    { ...env, RABBITMQ_QUEUE: names.consumerQueue },
+    { portVariable: 'CONSUMER_PORT' },
+  );
+}
+
 /** Starts the built producer app (optionally through another broker URL) and waits until ready. */
 export function startProducer(
   scope: Scope,
@@ -205,6 +234,23 @@ export function startRawConsumer(
   return startRawService(scope, settings, 'raw-consumer', {
     ...env,
     RABBITMQ_QUEUE: names.consumerQueue,
+  });
+}
+
+/**
+ * Starts bench/raw/raw-db-consumer.ts: the amqplib + pg consumer doing the app's transaction per
+ * event, in the run's consumer schema.
+ */
+export function startRawDbConsumer(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  return startRawService(scope, settings, 'raw-db-consumer', {
+    ...env,
+    RABBITMQ_QUEUE: names.consumerQueue,
+    DATABASE_SCHEMA: names.consumerSchema,
   });
 }
 

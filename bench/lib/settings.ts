@@ -2,7 +2,7 @@ import { DEFAULT_DATABASE_URL } from './database';
 import { PEERS, type PeerName } from './peers';
 
 /** The workloads `npm run bench` knows; BENCH_ONLY picks a subset. */
-export const WORKLOADS = ['pipeline', 'http', 'rpc', 'memory', 'replicas'] as const;
+export const WORKLOADS = ['pipeline-db', 'pipeline', 'http', 'rpc', 'memory', 'replicas'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Everything a bench run can be tuned with, read once from the environment. */
