@@ -11,7 +11,7 @@ const PIPELINE: Notes = {
   ours:
     'without a database: the follow-up published (persistent, confirmed, mandatory: an unroutable ' +
     'one fails) before the manual ack; also in-memory de-duplication by messageId, bounded delayed retries, a dead-letter queue with the reason, ' +
-    'a delivery limit, one JSON log line per order and metrics, none of which the others do',
+    'a delivery limit and metrics, none of which the others do (the JSON line per order is at debug, off by default)',
   raw: 'persistent, confirmed, mandatory publishes, manual acks; nothing else (no validation, retries, dead-lettering, de-duplication, reconnects, logs)',
   nest:
     'could not provide: a failed emit() for an unroutable message (mandatory is passed, returns are ' +
@@ -60,7 +60,7 @@ const PIPELINE_DB: Notes = {
     'one transaction per event: inbox row (a seen messageId is acked and skipped), the order row ' +
     'under its row lock, the outbox row of order.processed.v1; acked after the commit; the relay ' +
     'publishes committed rows (confirmed, mandatory) and marks them sent, and finds rows a crash ' +
-    'left unsent; plus retries, dead-lettering, one JSON log line per order and metrics',
+    'left unsent; plus retries, dead-lettering and metrics',
   raw:
     'the same transaction per event (inbox insert, one upsert of the order row, outbox insert), ' +
     'then a confirmed, mandatory publish, the ack, and the outbox row marked sent; nothing else ' +
