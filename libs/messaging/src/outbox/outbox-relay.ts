@@ -10,7 +10,7 @@ import type { MessagingTables } from './outbox.tables';
 export interface OutboxRelaySettings {
   /** Rows claimed and published per transaction. */
   batchSize: number;
-  /** The safety net: the relay looks at the table this often even without a notification. */
+  /** The safety net: the relay looks at the table this often even without a local commit (rows of a process that died). */
   pollIntervalMs: number;
   /** Sent outbox rows are deleted after this long. */
   outboxRetentionMs: number;
