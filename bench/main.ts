@@ -734,7 +734,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
           '202s while away',
           'count',
           outages.map((o) => o.responses['202'] ?? 0),
-          'publishes confirmed just before the cut took effect',
+          'orders committed with their outbox row (the relay publishes them once the broker is back)',
         ),
         one(
           'other answers while away',
