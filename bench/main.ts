@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { redactUrl } from '@app/config';
+import { databaseVersion } from './lib/database';
 import { guaranteeNotes } from './lib/guarantees';
 import { PEER_LABELS, peerVersions, preparePeers } from './lib/peers';
 import { ROOT, buildApps, useAppRoot } from './lib/processes';
@@ -14,6 +15,7 @@ import {
   renderMarkdown,
   renderSection,
   row,
+  type Row,
   type Section,
   type Target,
   type Unit,
@@ -44,7 +46,9 @@ interface Failure {
 type Runs<V extends string, T> = Partial<Record<V, T[]>>;
 
 interface Results {
-  /** ours, raw and the peers. */
+  /** ours and raw, each with PostgreSQL (workload 1a). */
+  pipelineDb?: Runs<Variant, PipelineRun>;
+  /** ours and raw without a database, and the peers (workload 1b). */
   pipeline?: Runs<Variant, PipelineRun>;
   /** ours, raw, the peers' fronts, plus the plain Nest app (plain). */
   http?: Runs<HttpVariant, HttpRun>;
@@ -84,6 +88,12 @@ const LABELS: Record<HttpVariant, string> = {
   raw: 'raw amqplib',
   ...PEER_LABELS,
   plain: 'plain Nest',
+};
+
+/** How table 1a names its columns: both keep their state in PostgreSQL. */
+const DB_LABELS: Record<'ours' | 'raw', string> = {
+  ours: 'ours + PostgreSQL',
+  raw: 'raw amqplib + pg',
 };
 
 /** Ours, raw, then the peers of this run: the columns of workloads 1 and 3. */
@@ -148,15 +158,29 @@ const WORKLOADS: Record<
   WorkloadName,
   (settings: BenchSettings, results: Results) => Promise<void>
 > = {
+  async 'pipeline-db'(settings, results) {
+    console.log(
+      `\n1a. Event pipeline with the database: ${int(settings.pipeline.events)} events per run; ` +
+        'ours and raw, each on PostgreSQL',
+    );
+    results.pipelineDb = await rotated(
+      'pipeline-db',
+      settings,
+      ['ours', 'raw'] as Variant[],
+      (variant) => runPipeline(settings, variant, true),
+      (r) =>
+        `publish ${int(r.publishPerSec)}/s, end-to-end ${int(r.endToEndPerSec)}/s, lost ${r.lost}`,
+    );
+  },
   async pipeline(settings, results) {
     console.log(
-      `\n1. Event pipeline: ${int(settings.pipeline.events)} events per run; ${variants(settings).join(', ')}`,
+      `\n1b. Event pipeline without a database: ${int(settings.pipeline.events)} events per run; ${variants(settings).join(', ')}`,
     );
     results.pipeline = await rotated(
       'pipeline',
       settings,
       variants(settings),
-      (variant) => runPipeline(settings, variant),
+      (variant) => runPipeline(settings, variant, false),
       (r) =>
         `publish ${int(r.publishPerSec)}/s, end-to-end ${int(r.endToEndPerSec)}/s, lost ${r.lost}`,
     );
@@ -273,11 +297,101 @@ function one(metric: string, unit: Unit, values: (number | undefined)[], note?: 
   return row(metric, unit, [values], { note });
 }
 
+/** Table 1a or 1b: the event pipeline of the given columns. */
+function pipelineSection(
+  title: string,
+  keys: readonly Variant[],
+  labels: string[],
+  runs: Runs<Variant, PipelineRun>,
+  targets: Target[],
+  notes: string[],
+): Section {
+  const all = <T>(pick: (r: PipelineRun) => T) => keys.map((k) => (runs[k] ?? []).map(pick));
+  const measured = (r: Row) => r.values.some((value) => value !== undefined);
+  return {
+    title,
+    columns: labels,
+    rows: [
+      row(
+        'confirmed publishes/s',
+        'rate',
+        all((r) => r.publishPerSec),
+      ),
+      row(
+        'end-to-end events/s',
+        'rate',
+        all((r) => r.endToEndPerSec),
+        { targets },
+      ),
+      row(
+        'lost',
+        'count',
+        all((r) => r.lost),
+      ),
+      row(
+        'duplicates',
+        'count',
+        all((r) => r.duplicates),
+      ),
+      row(
+        'publish errors',
+        'count',
+        all((r) => r.publishErrors),
+      ),
+      row('dead-lettered', 'count', [(runs.ours ?? []).map((r) => r.deadLettered)], {
+        note: 'ours only: the others have no dead-letter queue',
+      }),
+      row(
+        'CPU per event: consumer',
+        'µs',
+        all((r) => r.cpuUsPerEvent.consumer),
+      ),
+      row(
+        'CPU per event: bench (publisher)',
+        'µs',
+        all((r) => r.cpuUsPerEvent.bench),
+      ),
+      row(
+        'CPU per event: broker',
+        'µs',
+        all((r) => r.cpuUsPerEvent.broker),
+        {
+          note: 'all of the broker, including any other traffic it had meanwhile',
+        },
+      ),
+      row(
+        'CPU per event: database',
+        'µs',
+        all((r) => r.cpuUsPerEvent.database),
+        {
+          note:
+            'all of the local PostgreSQL server (every postgres process), including any other ' +
+            'traffic it had meanwhile',
+        },
+      ),
+      row(
+        'peak RSS consumer',
+        'MB',
+        all((r) => r.peakRssMb.consumer),
+      ),
+      row(
+        'peak RSS bench (publisher)',
+        'MB',
+        all((r) => r.peakRssMb.bench),
+        {
+          note: 'includes the TypeScript loader (ts-node) of the bench process',
+        },
+      ),
+    ].filter(measured),
+    notes,
+  };
+}
+
 function sections(settings: BenchSettings, results: Results): Section[] {
   const list: Section[] = [];
   const queueType = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
   const prefetch = process.env.RABBITMQ_PREFETCH ?? '50';
-  const { pipeline, http, rpc, brokerAway, backlog, replicas } = results;
+  const { pipelineDb, pipeline, http, rpc, brokerAway, backlog, replicas } = results;
   const keys = variants(settings);
   const labels = keys.map((k) => LABELS[k]);
   const notes = (workload: 'pipeline' | 'http' | 'rpc') =>
@@ -285,91 +399,52 @@ function sections(settings: BenchSettings, results: Results): Section[] {
       workload,
       keys.map((key) => ({ key, label: LABELS[key] })),
     );
+  const pipelineShape =
+    `${int(settings.pipeline.events)} × order.placed.v1 (~200 B), ` +
+    `${settings.pipeline.window} publishes in flight, prefetch ${prefetch}, ${queueType} queues`;
+  if (pipelineDb) {
+    const dbKeys = ['ours', 'raw'] as const;
+    list.push(
+      pipelineSection(
+        `1a. Event pipeline with the database: ${pipelineShape}; ours: the consumer app on ` +
+          'PostgreSQL (inbox, order row and outbox in one transaction, then the relay); raw: ' +
+          'amqplib + pg doing the same transaction per event, then a confirmed publish',
+        dbKeys,
+        dbKeys.map((k) => DB_LABELS[k]),
+        pipelineDb,
+        [{ op: '>=', value: 0.9, against: [1] }],
+        guaranteeNotes(
+          'pipeline-db',
+          dbKeys.map((key) => ({ key, label: DB_LABELS[key] })),
+        ),
+      ),
+    );
+  }
   if (pipeline) {
-    const all = <T>(pick: (r: PipelineRun) => T) => keys.map((k) => (pipeline[k] ?? []).map(pick));
-    list.push({
-      title:
-        `1. Event pipeline: ${int(settings.pipeline.events)} × order.placed.v1 (~200 B), ` +
-        `${settings.pipeline.window} publishes in flight, prefetch ${prefetch}, ${queueType} queues; ` +
-        "each variant's own publisher (in the bench process) and consumer",
-      columns: labels,
-      rows: [
-        row(
-          'confirmed publishes/s',
-          'rate',
-          all((r) => r.publishPerSec),
-        ),
-        row(
-          'end-to-end events/s',
-          'rate',
-          all((r) => r.endToEndPerSec),
-          {
-            targets: [
-              { op: '>=', value: 0.9, against: [1] },
-              ...peerTargets(keys, { nest: 1.3, golevelup: 1.1 }),
-            ],
-          },
-        ),
-        row(
-          'lost',
-          'count',
-          all((r) => r.lost),
-        ),
-        row(
-          'duplicates',
-          'count',
-          all((r) => r.duplicates),
-        ),
-        row(
-          'publish errors',
-          'count',
-          all((r) => r.publishErrors),
-        ),
-        row('dead-lettered', 'count', [(pipeline.ours ?? []).map((r) => r.deadLettered)], {
-          note: 'ours only: the others have no dead-letter queue',
-        }),
-        row(
-          'CPU per event: consumer',
-          'µs',
-          all((r) => r.cpuUsPerEvent.consumer),
-        ),
-        row(
-          'CPU per event: bench (publisher)',
-          'µs',
-          all((r) => r.cpuUsPerEvent.bench),
-        ),
-        row(
-          'CPU per event: broker',
-          'µs',
-          all((r) => r.cpuUsPerEvent.broker),
-          {
-            note: 'all of the broker, including any other traffic it had meanwhile',
-          },
-        ),
-        row(
-          'peak RSS consumer',
-          'MB',
-          all((r) => r.peakRssMb.consumer),
-        ),
-        row(
-          'peak RSS bench (publisher)',
-          'MB',
-          all((r) => r.peakRssMb.bench),
-          {
-            note: 'includes the TypeScript loader (ts-node) of the bench process',
-          },
-        ),
-      ],
-      notes: notes('pipeline'),
-    });
+    list.push(
+      pipelineSection(
+        `1b. Event pipeline without a database: ${pipelineShape}; ours: the consumer's handlers ` +
+          "without DatabaseModule (bench/apps/consumer-no-db); each variant's own publisher (in " +
+          'the bench process) and consumer',
+        keys,
+        labels,
+        pipeline,
+        [
+          { op: '>=', value: 0.9, against: [1] },
+          ...peerTargets(keys, { nest: 1.3, golevelup: 1.1 }),
+        ],
+        notes('pipeline'),
+      ),
+    );
   }
   if (http) {
     const all = <T>(pick: (r: HttpRun) => T) => keys.map((k) => (http[k] ?? []).map(pick));
     list.push({
       title:
         `2. HTTP to processed: POST /orders, ${settings.http.connections} connections × ` +
-        `${settings.http.seconds} s; each front answers 202 once its publish resolved; our consumer ` +
-        'app processes the orders of every front',
+        `${settings.http.seconds} s; ours (the producer app on PostgreSQL) answers 202 once the ` +
+        'order and its outbox row are committed, the others (no database) once their publish ' +
+        'resolved; our consumer app, on PostgreSQL, processes the orders of every front',
       columns: labels,
       rows: [
         row(
@@ -433,6 +508,17 @@ function sections(settings: BenchSettings, results: Results): Section[] {
           'CPU per order: bench (autocannon)',
           'µs',
           all((r) => r.cpuUsPerRequest.bench),
+        ),
+        row(
+          'CPU per order: database',
+          'µs',
+          all((r) => r.cpuUsPerRequest.database),
+          {
+            note:
+              'all of the local PostgreSQL server, including any other traffic it had meanwhile; ' +
+              'our producer writes each order and its outbox row there, and our consumer app, which ' +
+              "processes every front's orders, its own rows",
+          },
         ),
         row(
           'peak RSS front',
@@ -648,7 +734,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
           '202s while away',
           'count',
           outages.map((o) => o.responses['202'] ?? 0),
-          'publishes confirmed just before the cut took effect',
+          'orders committed with their outbox row (the relay publishes them once the broker is back)',
         ),
         one(
           'other answers while away',
@@ -813,6 +899,7 @@ async function machine(settings: BenchSettings) {
   const connection = await connectRaw(settings.brokerUrl, 'bench (probe)');
   const broker = connection.connection.serverProperties;
   await connection.close();
+  const database = await databaseVersion(settings.databaseUrl);
   const appRoot = settings.appRoot ?? ROOT;
   return {
     cpus: cpus().length,
@@ -822,6 +909,8 @@ async function machine(settings: BenchSettings) {
     node: process.version,
     broker: `${String(broker.product)} ${String(broker.version)}`,
     brokerUrl: redactUrl(settings.brokerUrl),
+    database,
+    databaseUrl: redactUrl(settings.databaseUrl),
     appRoot,
     commit: git(['rev-parse', '--short', 'HEAD'], appRoot),
     uncommittedChanges: git(['status', '--porcelain', '--untracked-files=no'], appRoot) !== '',
@@ -841,7 +930,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const host = await machine(settings);
   console.log(
-    `Bench${settings.quick ? ' (BENCH_QUICK)' : ''} against ${host.broker} at ${host.brokerUrl}; ` +
+    `Bench${settings.quick ? ' (BENCH_QUICK)' : ''} against ${host.broker} at ${host.brokerUrl} ` +
+      `and ${host.database} at ${host.databaseUrl}; ` +
       `${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverageAtStart.join(' ')}; ` +
       `apps ${host.commit ? `at ${host.commit}` : `from ${host.appRoot}`}` +
       `${host.uncommittedChanges ? ' + uncommitted changes' : ''}; ` +
@@ -920,7 +1010,11 @@ async function main(): Promise<void> {
       {
         startedAt,
         durationS,
-        settings: { ...settings, brokerUrl: redactUrl(settings.brokerUrl) },
+        settings: {
+          ...settings,
+          brokerUrl: redactUrl(settings.brokerUrl),
+          databaseUrl: redactUrl(settings.databaseUrl),
+        },
         machine: { ...host, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) },
         peers,
         results,
@@ -938,6 +1032,7 @@ async function main(): Promise<void> {
   // Every variant that waits for the broker must lose nothing; the plain Nest baseline does not wait.
   const confirmedFronts = Object.entries(results.http ?? {}).filter(([front]) => front !== 'plain');
   const lost = [
+    ...Object.values(results.pipelineDb ?? {}).flat(),
     ...Object.values(results.pipeline ?? {}).flat(),
     ...confirmedFronts.flatMap(([, runs]) => runs),
     ...(results.backlog ?? []),

@@ -9,9 +9,9 @@ type Notes = Partial<Record<'ours' | 'raw' | PeerName, string>>;
 
 const PIPELINE: Notes = {
   ours:
-    'persistent, confirmed, mandatory publishes (an unroutable one fails), manual acks; also ' +
-    'de-duplication by messageId, bounded delayed retries, a dead-letter queue with the reason, ' +
-    'a delivery limit, one JSON log line per order and metrics, none of which the others do',
+    'without a database: the follow-up published (persistent, confirmed, mandatory: an unroutable ' +
+    'one fails) before the manual ack; also in-memory de-duplication by messageId, bounded delayed retries, a dead-letter queue with the reason, ' +
+    'a delivery limit and metrics, none of which the others do (the JSON line per order is at debug, off by default)',
   raw: 'persistent, confirmed, mandatory publishes, manual acks; nothing else (no validation, retries, dead-lettering, de-duplication, reconnects, logs)',
   nest:
     'could not provide: a failed emit() for an unroutable message (mandatory is passed, returns are ' +
@@ -26,7 +26,11 @@ const PIPELINE: Notes = {
 };
 
 const HTTP: Notes = {
-  ours: '202 once the broker confirmed a routed, persistent order.placed.v1; 503 after a bounded wait while the broker is away; validation, idempotency keys, security headers, metrics and logs',
+  ours:
+    '202 once the order and its order.placed.v1 are committed to PostgreSQL in one transaction ' +
+    '(the outbox relay publishes it, persistent, confirmed, mandatory; a broker away delays it, ' +
+    'loses nothing); 503 while the database is away; validation, idempotency keys, security ' +
+    'headers, metrics and logs. The other fronts have no database: their 202 follows the confirm',
   raw: '202 once confirmed (persistent, mandatory); no validation',
   nest:
     'could not provide: a failure for an unroutable order.placed.v1 (it gets a 202 once ' +
@@ -51,7 +55,19 @@ const RPC: Notes = {
     'prompt failure for an unroutable request; replies are at-most-once (direct reply-to)',
 };
 
-const NOTES = { pipeline: PIPELINE, http: HTTP, rpc: RPC };
+const PIPELINE_DB: Notes = {
+  ours:
+    'one transaction per event: inbox row (a seen messageId is acked and skipped), the order row ' +
+    'under its row lock, the outbox row of order.processed.v1; acked after the commit; the relay ' +
+    'publishes committed rows (confirmed, mandatory) and marks them sent, and finds rows a crash ' +
+    'left unsent; plus retries, dead-lettering and metrics',
+  raw:
+    'the same transaction per event (inbox insert, one upsert of the order row, outbox insert), ' +
+    'then a confirmed, mandatory publish, the ack, and the outbox row marked sent; nothing else ' +
+    '(no relay for rows a crash left unsent, no state machine, retries, dead-lettering, logs)',
+};
+
+const NOTES = { 'pipeline-db': PIPELINE_DB, pipeline: PIPELINE, http: HTTP, rpc: RPC };
 
 /** The notes of the given columns (in their order) for a workload, each led by its column's name. */
 export function guaranteeNotes(

@@ -38,6 +38,15 @@ export function installPeers(): void {
   }
 }
 
+/**
+ * Imports of our libraries that a file of the peers' build reaches (the contracts import the handler
+ * decorators of @app/messaging), and the bench file that stands in for each: the peers load no
+ * library of ours but the contracts and rules.
+ */
+const PEER_STANDINS: Record<string, string> = {
+  '@app/messaging': join(ROOT, 'bench', 'peers', 'shared', 'messaging-stub.ts'),
+};
+
 /** The .ts file a relative import names. */
 function resolveImport(from: string, specifier: string): string {
   const base = resolve(dirname(from), specifier);
@@ -74,15 +83,27 @@ function buildPeer(peer: PeerName): void {
     for (const { fileName } of ts.preProcessFile(source, true, true).importedFiles) {
       if (fileName.startsWith('.')) {
         pending.push(resolveImport(file, fileName));
+      } else if (PEER_STANDINS[fileName]) {
+        pending.push(PEER_STANDINS[fileName]);
       }
     }
+    const target = join(out, relative(ROOT, file)).replace(/\.ts$/, '.js');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: TRANSPILE_OPTIONS,
       fileName: file,
     });
-    const target = join(out, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    const standIn = (specifier: string) => {
+      const stub = join(out, relative(ROOT, PEER_STANDINS[specifier])).replace(/\.ts$/, '.js');
+      const path = relative(dirname(target), stub);
+      return path.startsWith('.') ? path : `./${path}`;
+    };
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
+    writeFileSync(
+      target,
+      outputText.replace(/require\("(@app\/[^"]+)"\)/g, (call, specifier: string) =>
+        PEER_STANDINS[specifier] ? `require(${JSON.stringify(standIn(specifier))})` : call,
+      ),
+    );
   }
 }
 

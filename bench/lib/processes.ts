@@ -48,6 +48,11 @@ export function useAppRoot(root: string): void {
   appRoot = resolve(root);
 }
 
+/** The checkout whose built apps run (this one unless BENCH_APP_ROOT). */
+export function currentAppRoot(): string {
+  return appRoot;
+}
+
 /** Builds both apps with scripts/build-if-stale.mjs unless their build is current. */
 export function buildApps(): void {
   const build = spawnSync(
@@ -180,16 +185,22 @@ function findLocalBroker(brokerUrl: string): number | undefined {
   return undefined;
 }
 
-/** CPU time each of a set of processes used between start() and stop(). */
-export class CpuMeter {
-  private readonly started = new Map<string, number>();
+/** A process, or a group of processes found anew at each reading (e.g. a database's backends). */
+export type Metered = number | (() => number[]) | undefined;
 
-  constructor(private readonly pids: Record<string, number | undefined>) {}
+/**
+ * CPU time each of a set of processes used between start() and stop(). A group counts every member
+ * found at stop(): one that started meanwhile with all its time, one that ended meanwhile not at all.
+ */
+export class CpuMeter {
+  private readonly started = new Map<string, Map<number, number>>();
+
+  constructor(private readonly pids: Record<string, Metered>) {}
 
   start(): this {
-    for (const [name, pid] of Object.entries(this.pids)) {
-      const used = pid === undefined ? undefined : cpuSeconds(pid);
-      if (used !== undefined) {
+    for (const [name, metered] of Object.entries(this.pids)) {
+      const used = readGroup(metered);
+      if (used.size > 0) {
         this.started.set(name, used);
       }
     }
@@ -200,14 +211,61 @@ export class CpuMeter {
   stop(units: number): Record<string, number> {
     const used: Record<string, number> = {};
     for (const [name, before] of this.started) {
-      const pid = this.pids[name];
-      const now = pid === undefined ? undefined : cpuSeconds(pid);
-      if (now !== undefined && units > 0) {
-        used[name] = ((now - before) / units) * 1e6;
+      const now = readGroup(this.pids[name]);
+      if (now.size === 0 || units <= 0) {
+        continue;
       }
+      let seconds = 0;
+      for (const [pid, cpu] of now) {
+        seconds +=
+          cpu -
+          (typeof this.pids[name] === 'function'
+            ? (before.get(pid) ?? 0)
+            : (before.get(pid) ?? cpu));
+      }
+      used[name] = (seconds / units) * 1e6;
     }
     return used;
   }
+}
+
+function readGroup(metered: Metered): Map<number, number> {
+  const pids = metered === undefined ? [] : typeof metered === 'number' ? [metered] : metered();
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    const cpu = cpuSeconds(pid);
+    if (cpu !== undefined) {
+      used.set(pid, cpu);
+    }
+  }
+  return used;
+}
+
+/**
+ * The local PostgreSQL server's processes (postmaster, backends, WAL writer, ...), read anew each
+ * time; none when DATABASE_URL is another host.
+ */
+export function localDatabasePids(databaseUrl: string): () => number[] {
+  let host = '';
+  try {
+    host = new URL(databaseUrl).hostname;
+  } catch {
+    // Not a URL: treat it as remote.
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]', ''].includes(host)) {
+    return () => [];
+  }
+  return () =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
 }
 
 /** Node flags that write a CPU profile of the process to bench/results/profiles on exit. */
@@ -273,6 +331,27 @@ export class BenchProcess {
     if (!existsSync(entry)) {
       throw new Error(`${entry} is missing; run node scripts/build-if-stale.mjs ${app}`);
     }
+    const args = [...profileArgs(name, options.cpuProfile), entry];
+    const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS;
+    return BenchProcess.start(
+      name,
+      args,
+      nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
+      false,
+      appRoot,
+    );
+  }
+
+  /**
+   * Runs a bench-only app (bench/apps/, built by bench/lib/bench-apps.ts on the app's own build)
+   * like a built app: no TypeScript loader, the apps' NODE_OPTIONS.
+   */
+  static benchApp(
+    name: string,
+    entry: string,
+    env: Record<string, string>,
+    options: { cpuProfile?: boolean } = {},
+  ): BenchProcess {
     const args = [...profileArgs(name, options.cpuProfile), entry];
     const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS;
     return BenchProcess.start(

@@ -3,9 +3,11 @@ import { MessagingConfig, RabbitClient } from '@app/messaging';
 import { deleteTopology, freePort, metricSample, uniqueName, waitFor } from '@app/testing';
 import { connectRaw } from '../raw/raw-amqp';
 import { ProcessedCounter } from './counter';
+import { dropSchemas, uniqueSchema } from './database';
 import type { PeerCaller } from '../peers/shared/driver';
 import { openPeerCaller, peerEntry, type PeerName } from './peers';
-import { BenchProcess } from './processes';
+import { buildBenchApp, type BenchApp } from './bench-apps';
+import { BenchProcess, currentAppRoot } from './processes';
 import type { Scope } from './scope';
 import type { BenchSettings } from './settings';
 
@@ -16,6 +18,9 @@ export interface BenchNames {
   producerQueue: string;
   /** The bench's own queue bound to order.processed.v1. */
   countQueue: string;
+  /** The PostgreSQL schemas of the run's consumer (all its replicas) and producer. */
+  consumerSchema: string;
+  producerSchema: string;
 }
 
 export function benchNames(label: string): BenchNames {
@@ -25,18 +30,24 @@ export function benchNames(label: string): BenchNames {
     consumerQueue: `${base}.consumer`,
     producerQueue: `${base}.producer`,
     countQueue: `${base}.processed`,
+    consumerSchema: uniqueSchema('consumer'),
+    producerSchema: uniqueSchema('producer'),
   };
 }
 
+/** Variables of the caller's environment the services never see: the bench sets its own. */
+const NOT_PASSED_ON = new Set(['REDIS_URL', 'DATABASE_SCHEMA', 'DATA_DIR']);
+
 /**
  * The environment of the run's services: the caller's environment (so RABBITMQ_* overrides apply)
- * with the run's broker and exchange. Everything else keeps the production defaults: quorum
- * queues, prefetch 50, confirms, in-memory de-duplication (REDIS_URL is dropped).
+ * with the run's broker, exchange and database (each service adds its own schema). Everything else
+ * keeps the production defaults: quorum queues, prefetch 50, confirms, in-memory de-duplication
+ * (REDIS_URL is dropped).
  */
 export function serviceEnv(settings: BenchSettings, names: BenchNames): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'REDIS_URL' && !key.startsWith('BENCH_')) {
+    if (value !== undefined && !NOT_PASSED_ON.has(key) && !key.startsWith('BENCH_')) {
       env[key] = value;
     }
   }
@@ -49,11 +60,19 @@ export function serviceEnv(settings: BenchSettings, names: BenchNames): Record<s
     RATE_LIMIT_MAX: '0',
     RABBITMQ_URL: settings.brokerUrl,
     RABBITMQ_EXCHANGE: names.exchange,
+    // Never the embedded PGlite: one process only, and not what production runs.
+    DATABASE_URL: settings.databaseUrl,
   };
 }
 
-/** Deletes the run's exchange and every queue its services declared, once they stopped. */
+/**
+ * Deletes the run's exchange and every queue its services declared, and drops its database
+ * schemas, once the services stopped.
+ */
 export function deleteRunTopology(scope: Scope, env: Record<string, string>, names: BenchNames) {
+  scope.defer('drop the run schemas', () =>
+    dropSchemas(env.DATABASE_URL, [names.consumerSchema, names.producerSchema]),
+  );
   scope.defer('delete the run topology', () =>
     deleteTopology(env, [names.consumerQueue, names.producerQueue]),
   );
@@ -78,20 +97,29 @@ export interface Service {
   env: Record<string, string>;
 }
 
-/** Starts one built app, stops it with the run, and waits until its HTTP port answers ready. */
+/**
+ * Starts one built app (or the bench-only consumer without a database), stops it with the run, and
+ * waits until its HTTP port answers ready.
+ */
 async function startNestApp(
   scope: Scope,
   settings: BenchSettings,
-  app: 'producer' | 'consumer',
+  app: 'producer' | 'consumer' | BenchApp,
   env: Record<string, string>,
   options: { portVariable: 'PORT' | 'CONSUMER_PORT'; name?: string; readyTimeoutMs?: number },
 ): Promise<Service> {
   const port = await freePort();
   const serviceEnv = { ...env, [options.portVariable]: String(port) };
-  const child = BenchProcess.nestApp(app, serviceEnv, {
-    cpuProfile: settings.cpuProfile,
-    name: options.name,
-  });
+  const launch = { cpuProfile: settings.cpuProfile, name: options.name };
+  const child =
+    app === 'producer' || app === 'consumer'
+      ? BenchProcess.nestApp(app, serviceEnv, launch)
+      : BenchProcess.benchApp(
+          options.name ?? app,
+          buildBenchApp(app, currentAppRoot()),
+          serviceEnv,
+          launch,
+        );
   scope.defer(`stop the ${options.name ?? app}`, () => child.stop());
   await child.waitHttpReady(port, options.readyTimeoutMs);
   return { process: child, port, env: serviceEnv };
@@ -101,7 +129,7 @@ async function startNestApp(
 async function startRawService(
   scope: Scope,
   settings: BenchSettings,
-  name: 'raw-consumer' | 'raw-http' | 'plain-nest-http',
+  name: 'raw-consumer' | 'raw-db-consumer' | 'raw-http' | 'plain-nest-http',
   env: Record<string, string>,
   port = 0,
 ): Promise<Service> {
@@ -141,7 +169,7 @@ export async function startConsumerReplicas(
       scope,
       settings,
       'consumer',
-      { ...env, RABBITMQ_QUEUE: names.consumerQueue },
+      { ...env, RABBITMQ_QUEUE: names.consumerQueue, DATABASE_SCHEMA: names.consumerSchema },
       {
         portVariable: 'CONSUMER_PORT',
         // Own log and profile file names when there are several.
@@ -153,6 +181,25 @@ export async function startConsumerReplicas(
   const first = await start(0);
   const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1)));
   return [first, ...rest];
+}
+
+/**
+ * Starts the bench-only consumer without a database (bench/apps/consumer-no-db: the consumer's own
+ * handlers, MessagingModule without DatabaseModule) and waits until it consumes.
+ */
+export function startConsumerNoDb(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  return startNestApp(
+    scope,
+    settings,
+    'consumer-no-db',
+    { ...env, RABBITMQ_QUEUE: names.consumerQueue },
+    { portVariable: 'CONSUMER_PORT' },
+  );
 }
 
 /** Starts the built producer app (optionally through another broker URL) and waits until ready. */
@@ -167,7 +214,12 @@ export function startProducer(
     scope,
     settings,
     'producer',
-    { ...env, RABBITMQ_URL: brokerUrl, RABBITMQ_QUEUE: names.producerQueue },
+    {
+      ...env,
+      RABBITMQ_URL: brokerUrl,
+      RABBITMQ_QUEUE: names.producerQueue,
+      DATABASE_SCHEMA: names.producerSchema,
+    },
     { portVariable: 'PORT' },
   );
 }
@@ -182,6 +234,23 @@ export function startRawConsumer(
   return startRawService(scope, settings, 'raw-consumer', {
     ...env,
     RABBITMQ_QUEUE: names.consumerQueue,
+  });
+}
+
+/**
+ * Starts bench/raw/raw-db-consumer.ts: the amqplib + pg consumer doing the app's transaction per
+ * event, in the run's consumer schema.
+ */
+export function startRawDbConsumer(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+): Promise<Service> {
+  return startRawService(scope, settings, 'raw-db-consumer', {
+    ...env,
+    RABBITMQ_QUEUE: names.consumerQueue,
+    DATABASE_SCHEMA: names.consumerSchema,
   });
 }
 

@@ -1,7 +1,8 @@
+import { DEFAULT_DATABASE_URL } from './database';
 import { PEERS, type PeerName } from './peers';
 
 /** The workloads `npm run bench` knows; BENCH_ONLY picks a subset. */
-export const WORKLOADS = ['pipeline', 'http', 'rpc', 'memory', 'replicas'] as const;
+export const WORKLOADS = ['pipeline-db', 'pipeline', 'http', 'rpc', 'memory', 'replicas'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Everything a bench run can be tuned with, read once from the environment. */
@@ -10,6 +11,11 @@ export interface BenchSettings {
   quick: boolean;
   /** The first URL of RABBITMQ_URL (default: the local broker). */
   brokerUrl: string;
+  /**
+   * DATABASE_URL (default: the local PostgreSQL, as .ci/run): our apps keep their state there, each
+   * service of each run in a schema of its own, dropped afterwards.
+   */
+  databaseUrl: string;
   /** Repetitions of each workload; the table shows min / median / max over them. */
   runs: number;
   workloads: WorkloadName[];
@@ -117,6 +123,7 @@ export function readSettings(): BenchSettings {
   return {
     quick,
     brokerUrl,
+    databaseUrl: (process.env.DATABASE_URL ?? '').trim() || DEFAULT_DATABASE_URL,
     runs: number('BENCH_RUNS', quick ? 2 : 3),
     workloads: only.length > 0 ? (only as WorkloadName[]) : [...WORKLOADS],
     peers: peers(),

@@ -5,12 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { connectRaw, RawPublisher } from './raw-amqp';
+import { price, type RawItem as Item } from './raw-pricing';
 import { runService } from './raw-service';
-
-interface Item {
-  quantity: number;
-  unitPrice: number;
-}
 
 const env = process.env;
 const url = (env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0];
@@ -18,14 +14,6 @@ const exchange = env.RABBITMQ_EXCHANGE ?? 'events';
 const queue = env.RABBITMQ_QUEUE ?? 'raw-consumer';
 const queueType = env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
 const prefetch = Number(env.RABBITMQ_PREFETCH ?? 50);
-
-/** The same arithmetic as the consumer's PricingService, without coupons. */
-function price(items: Item[], currency: string) {
-  const subtotal = items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
-  const tax = Math.round((subtotal * 8) / 100);
-  const shipping = subtotal === 0 || subtotal >= 5_000 ? 0 : 499;
-  return { subtotal, discount: 0, tax, shipping, total: subtotal + tax + shipping, currency };
-}
 
 /** An ack on a closed channel throws; the broker redelivers then, which is fine here. */
 function safely(operation: () => void): void {

@@ -11,15 +11,24 @@ import type { CountResult, ProcessedCounter } from '../lib/counter';
 import { pump, type PumpResult } from '../lib/load';
 import { placedEvents } from '../lib/orders';
 import { isPeer, type PeerName } from '../lib/peers';
-import { CpuMeter, keepChildLogs, localBrokerPid, ownMemory, resetOwnPeak } from '../lib/processes';
+import {
+  CpuMeter,
+  keepChildLogs,
+  localBrokerPid,
+  localDatabasePids,
+  ownMemory,
+  resetOwnPeak,
+} from '../lib/processes';
 import { Scope } from '../lib/scope';
 import {
   openPeerClient,
   openRabbitClient,
   prepareRun,
   startConsumer,
+  startConsumerNoDb,
   startPeerConsumer,
   startRawConsumer,
+  startRawDbConsumer,
 } from '../lib/services';
 import type { BenchSettings } from '../lib/settings';
 
@@ -72,11 +81,13 @@ export async function deadLetterCount(connection: ChannelModel, queue: string): 
   return messageCount;
 }
 
-/** One run of workload 1. */
+/** One run of workload 1a (with the database) or 1b (without). */
 export interface PipelineRun extends PublishedBatch {
   variant: Variant;
+  /** Whether the consumer kept its state in PostgreSQL (1a) or had no database (1b). */
+  database: boolean;
   peakRssMb: { consumer: number; bench: number };
-  /** CPU µs per event of the consumer, the bench (publisher) and the broker. */
+  /** CPU µs per event of the consumer, the bench (publisher), the broker and (1a) PostgreSQL. */
   cpuUsPerEvent: Record<string, number>;
 }
 
@@ -88,21 +99,38 @@ export function drainTimeoutMs(messages: number): number {
 /**
  * Workload 1: N order.placed.v1 events published from the bench (our MessageBus over RabbitClient,
  * a raw confirm channel, or the peer's own client) with the same in-flight window, handled by a
- * consumer in its own process (the built consumer app, bench/raw/raw-consumer.ts, or the peer's
- * consumer), which publishes order.processed.v1 that the bench counts.
+ * consumer in its own process, which publishes order.processed.v1 that the bench counts. With the
+ * database (1a): the built consumer app on PostgreSQL, or bench/raw/raw-db-consumer.ts doing the
+ * same transaction per event. Without (1b): the consumer's handlers without a database
+ * (bench/apps/consumer-no-db), bench/raw/raw-consumer.ts, or the peer's consumer.
  */
-export async function runPipeline(settings: BenchSettings, variant: Variant): Promise<PipelineRun> {
-  const scope = new Scope(`pipeline/${variant}`);
+export async function runPipeline(
+  settings: BenchSettings,
+  variant: Variant,
+  database: boolean,
+): Promise<PipelineRun> {
+  const scope = new Scope(`pipeline${database ? '-db' : ''}/${variant}`);
   try {
-    const { names, env, connection, counter } = await prepareRun(scope, settings, 'pipeline');
+    const { names, env, connection, counter } = await prepareRun(
+      scope,
+      settings,
+      database ? 'pipeline-db' : 'pipeline',
+    );
+    if (database && variant !== 'ours' && variant !== 'raw') {
+      throw new Error(`${variant} has no variant with a database`);
+    }
 
     let publish: (event: OrderPlacedEvent) => Promise<void>;
     const consumer =
       variant === 'ours'
-        ? await startConsumer(scope, settings, env, names)
+        ? database
+          ? await startConsumer(scope, settings, env, names)
+          : await startConsumerNoDb(scope, settings, env, names)
         : isPeer(variant)
           ? await startPeerConsumer(scope, settings, env, names, variant)
-          : await startRawConsumer(scope, settings, env, names);
+          : database
+            ? await startRawDbConsumer(scope, settings, env, names)
+            : await startRawConsumer(scope, settings, env, names);
     if (isPeer(variant)) {
       const caller = await openPeerClient(scope, settings, env, variant);
       publish = (event) => caller.publishOrderPlaced(event);
@@ -137,6 +165,7 @@ export async function runPipeline(settings: BenchSettings, variant: Variant): Pr
       consumer: consumer.process.pid,
       bench: process.pid,
       broker: localBrokerPid(settings.brokerUrl),
+      ...(database ? { database: localDatabasePids(settings.databaseUrl) } : {}),
     }).start();
     const started = performance.now();
     const published = await pump(events, window, publish);
@@ -152,6 +181,7 @@ export async function runPipeline(settings: BenchSettings, variant: Variant): Pr
       variant === 'ours' ? await deadLetterCount(connection, names.consumerQueue) : 0;
     return {
       variant,
+      database,
       ...publishedBatch(events.length, started, published, processed, counter, deadLettered),
       peakRssMb: { consumer: consumer.process.peakRssMb(), bench: ownMemory().hwmMb },
       cpuUsPerEvent,

@@ -1,7 +1,7 @@
 import { httpLoad } from '../lib/load';
 import { isPeer } from '../lib/peers';
 import { PLACE_ORDER_BODY } from '../lib/orders';
-import { CpuMeter, keepChildLogs, localBrokerPid } from '../lib/processes';
+import { CpuMeter, keepChildLogs, localBrokerPid, localDatabasePids } from '../lib/processes';
 import { Scope } from '../lib/scope';
 import {
   prepareRun,
@@ -38,7 +38,7 @@ export interface HttpRun {
   lost: number;
   duplicates: number;
   peakRssMb: { front: number; consumer: number };
-  /** CPU µs per accepted order, load and drain, of the front, consumer, bench and broker. */
+  /** CPU µs per accepted order, load and drain, of the front, consumer, bench, broker, PostgreSQL. */
   cpuUsPerRequest: Record<string, number>;
 }
 
@@ -86,6 +86,7 @@ export async function runHttpOrders(
       consumer: consumer.process.pid,
       bench: process.pid,
       broker: localBrokerPid(settings.brokerUrl),
+      database: localDatabasePids(settings.databaseUrl),
     }).start();
     const result = await load(seconds);
     const processed = await counter.waitAll(drainTimeoutMs(result.ok));

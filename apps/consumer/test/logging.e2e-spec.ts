@@ -18,7 +18,8 @@ describe('Consumer logs', () => {
     ...isolatedBrokerEnv('logs'),
     RABBITMQ_QUEUE: uniqueName('consumer'),
     LOG_FORMAT: 'json',
-    LOG_LEVEL: 'info',
+    // The per-order line is at debug.
+    LOG_LEVEL: 'debug',
   };
   const database = serviceDatabaseEnv('consumer');
   let consumer: ServiceProcess | undefined;
@@ -62,6 +63,7 @@ describe('Consumer logs', () => {
       { description: 'the consumer log line for the order' },
     );
     expect(line).toMatchObject({
+      level: 20,
       service: 'consumer',
       context: 'OrdersService',
       correlationId: 'corr-from-http-42',

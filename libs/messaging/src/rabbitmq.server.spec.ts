@@ -359,6 +359,45 @@ describe(RabbitServer.name, () => {
       expect(outcomesOf(harness)).toEqual(['acked']);
     });
 
+    it('acks the deliveries that finish in one turn with one multiple ack, never past one still running', async () => {
+      harness = createServer();
+      const { sut, amqp } = harness;
+      const gates = new Map<string, ReturnType<typeof deferred<void>>>();
+      sut.addHandler(
+        EVENT,
+        handler((data) => {
+          const gate = deferred<void>();
+          gates.set((data as { orderId: string }).orderId, gate);
+          return gate.promise;
+        }),
+        true,
+      );
+      await listen(sut);
+      const msgs = ['o-1', 'o-2', 'o-3', 'o-4'].map((orderId) =>
+        amqp.deliver(QUEUE, {
+          content: event({ orderId }),
+          routingKey: EVENT,
+          properties: { messageId: `m-${orderId}` },
+        }),
+      );
+      await flush();
+
+      // o-3 finishes first, then o-1 and o-2 together: 1-2 go as one multiple ack, o-3 alone.
+      gates.get('o-3')?.resolve();
+      await untilOutcomes(harness, 1);
+      expect(amqp.acked).toEqual([msgs[2]]);
+      gates.get('o-1')?.resolve();
+      gates.get('o-2')?.resolve();
+      await untilOutcomes(harness, 3);
+      expect(amqp.acked).toEqual([msgs[2], msgs[0], msgs[1]]);
+      expect(amqp.multipleAcks).toBe(1);
+
+      gates.get('o-4')?.resolve();
+      await untilOutcomes(harness, 4);
+      expect(amqp.acked).toEqual([msgs[2], msgs[0], msgs[1], msgs[3]]);
+      expect(amqp.nacked).toEqual([]);
+    });
+
     it('sends a transiently failed delivery to the first delay queue with x-attempt 2, then acks it', async () => {
       harness = createServer();
       const { sut, amqp, broker } = harness;

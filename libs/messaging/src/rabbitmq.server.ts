@@ -11,6 +11,7 @@ import { lastValueFrom } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Database } from '@app/persistence';
+import { DeliveryAcks } from './delivery-acks';
 import { deathHeadersProblem, readAttempt } from './delivery-headers';
 import type { HandlerExtras } from './handler-decorators';
 import { CorrelationContext } from '@app/platform';
@@ -120,6 +121,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   private readonly retryQueues: Set<string>;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly turns = new MessageTurns();
+  /** The acks of each consumer channel's deliveries, batched (see DeliveryAcks). */
+  private readonly acks = new WeakMap<ConfirmChannel, DeliveryAcks>();
   private readonly gate: DependencyGate;
   private readonly consumeListeners = new Set<ConsumeListener>();
   /** Consumer tags by kind, on {@link consumerChannel}. */
@@ -201,6 +204,9 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             'their messages will be redelivered',
         );
       }
+    }
+    if (this.consumerChannel) {
+      this.acksOf(this.consumerChannel).flush();
     }
     await this.channel.close();
     await this.options.processedStore.close?.();
@@ -360,6 +366,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       safely(() => channel.nack(msg, false, true));
       return;
     }
+    this.acksOf(channel).received(msg);
     const work = (
       kind === 'event' ? this.consumeEvent(channel, msg) : this.consumeRequest(channel, msg)
     )
@@ -436,6 +443,20 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     this.cancelled = undefined;
   }
 
+  private acksOf(channel: ConfirmChannel): DeliveryAcks {
+    let acks = this.acks.get(channel);
+    if (!acks) {
+      acks = new DeliveryAcks(channel);
+      this.acks.set(channel, acks);
+    }
+    return acks;
+  }
+
+  /** Acks a delivery (batched with the others finished in this turn); resolves once it is sent. */
+  private ack(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
+    return this.acksOf(channel).ack(msg);
+  }
+
   /** Whether `channel` still carries this service's deliveries, so holding one of them makes sense. */
   private holds(channel: ConfirmChannel): boolean {
     return channel === this.consumerChannel && !this.draining;
@@ -473,7 +494,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
     if (previous === 'settled') {
       // An earlier delivery of this message (whose channel closed) already settled it.
-      safely(() => channel.ack(msg));
+      await this.ack(channel, msg);
       report('duplicate');
       return 'settled';
     }
@@ -511,8 +532,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
               await this.invoke(handler, packet, msg, channel);
               return true;
             });
-            safely(() => channel.ack(msg));
             this.gate.recovered();
+            await this.ack(channel, msg);
             if (!handled) {
               this.options.metrics?.inboxDuplicates.inc({ pattern: this.metricLabel(pattern) });
             }
@@ -520,8 +541,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             return 'settled';
           }
           if (messageId && (await this.isProcessed(messageId))) {
-            safely(() => channel.ack(msg));
             this.gate.recovered();
+            await this.ack(channel, msg);
             report('duplicate');
             return 'settled';
           }
@@ -532,8 +553,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           if (messageId) {
             await this.markProcessed(messageId);
           }
-          safely(() => channel.ack(msg));
           this.gate.recovered();
+          await this.ack(channel, msg);
           report('acked');
           return 'settled';
         }
@@ -544,8 +565,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           step.properties,
           this.options.publishTimeoutMs,
         );
-        safely(() => channel.ack(msg));
         this.gate.recovered();
+        await this.ack(channel, msg);
         this.logMove(step, pattern);
         report(step.outcome, step.error);
         return 'settled';
@@ -570,11 +591,13 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           }
         }
         if (!this.holds(channel)) {
+          this.acksOf(channel).forget(msg);
           report('requeued', error);
           return 'unsettled';
         }
         await this.gate.waitFor(dependency);
         if (!this.holds(channel)) {
+          this.acksOf(channel).forget(msg);
           report('requeued', error);
           return 'unsettled';
         }
@@ -690,7 +713,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
         headers: reply.headers,
       }),
     );
-    safely(() => channel.ack(msg));
+    await this.ack(channel, msg);
     this.report({
       pattern,
       outcome: 'replied',

@@ -48,7 +48,10 @@ export class FakeConfirmChannel extends EventEmitter {
   readonly published: FakePublish[] = [];
   closed = false;
   private nextTag = 0;
+  /** `basic.ack` frames with `multiple` set. */
+  multipleAcks = 0;
   private nextDeliveryTag = 0;
+  private readonly unsettled = new Map<number, ConsumeMessage>();
 
   asConfirmChannel(): ConfirmChannel {
     return this as unknown as ConfirmChannel;
@@ -90,12 +93,25 @@ export class FakeConfirmChannel extends EventEmitter {
     return Promise.resolve();
   }
 
-  ack(msg: ConsumeMessage): void {
-    this.acked.push(msg);
+  /** `allUpTo` settles, as the broker does, every delivery up to `msg` not settled yet. */
+  ack(msg: ConsumeMessage, allUpTo = false): void {
+    if (!allUpTo) {
+      this.acked.push(msg);
+      this.unsettled.delete(msg.fields.deliveryTag);
+      return;
+    }
+    for (const [tag, delivery] of [...this.unsettled]) {
+      if (tag <= msg.fields.deliveryTag) {
+        this.acked.push(delivery);
+        this.unsettled.delete(tag);
+      }
+    }
+    this.multipleAcks += 1;
   }
 
   nack(msg: ConsumeMessage, _allUpTo?: boolean, requeue = true): void {
     this.nacked.push({ msg, requeue });
+    this.unsettled.delete(msg.fields.deliveryTag);
   }
 
   sendToQueue(queue: string, content: Buffer, options?: Options.Publish): boolean {
@@ -146,6 +162,7 @@ export class FakeConfirmChannel extends EventEmitter {
       },
       properties: { headers: {}, ...init.properties },
     } as unknown as ConsumeMessage;
+    this.unsettled.set(msg.fields.deliveryTag, msg);
     consumer.onMessage(msg);
     return msg;
   }

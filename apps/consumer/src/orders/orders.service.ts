@@ -45,7 +45,7 @@ export class OrdersService {
       processedAt,
     });
     if (!announce) {
-      this.logger.log(`Order ${order.orderId} arrived ${state}: nothing to process`);
+      this.logger.debug(`Order ${order.orderId} arrived ${state}: nothing to process`);
       return undefined;
     }
     const processed: OrderProcessedEvent = {
@@ -57,7 +57,9 @@ export class OrdersService {
       processedAt: processedAt.toISOString(),
     };
     await this.bus.publish(EventPatterns.OrderProcessed, processed);
-    this.logger.log(
+    // One line per message is at debug (LOG_LEVEL=debug): at info it cost ~13 % of the consumer's
+    // CPU per event in the bench; the outcome is in order.processed and the metrics anyway.
+    this.logger.debug(
       `Processed order ${order.orderId}: ${processed.outcome}${reason ? ` (${reason})` : ''}, ` +
         `total ${total} ${order.currency}`,
     );
@@ -79,7 +81,7 @@ export class OrdersService {
       ...(announce === 'refused' ? { reason: 'the order was rejected: nothing to cancel' } : {}),
       processedAt: at.toISOString(),
     });
-    this.logger.log(`Cancellation of order ${event.orderId} (${state}): ${announce}`);
+    this.logger.debug(`Cancellation of order ${event.orderId} (${state}): ${announce}`);
   }
 
   private rejectionReason(order: OrderPlacedEvent, total: number): string | undefined {

@@ -4,14 +4,14 @@ import { sql } from 'kysely';
 import type { Database } from '@app/persistence';
 import type { MessagingMetrics } from '../messaging.metrics';
 import type { PreparedMessage, RabbitClient } from '../rabbitmq.client';
-import { OUTBOX_CHANNEL, type Outbox } from './outbox';
+import type { Outbox } from './outbox';
 import type { MessagingTables } from './outbox.tables';
 
 /** How the relay works through the outbox and how long rows are kept. */
 export interface OutboxRelaySettings {
   /** Rows claimed and published per transaction. */
   batchSize: number;
-  /** The safety net: the relay looks at the table this often even without a notification. */
+  /** The safety net: the relay looks at the table this often even without a local commit (rows of a process that died). */
   pollIntervalMs: number;
   /** Sent outbox rows are deleted after this long. */
   outboxRetentionMs: number;
@@ -33,8 +33,8 @@ const RETENTION_BATCH = 1_000;
 const BACKOFF = { initialMs: 500, maxMs: 15_000 };
 
 /**
- * Publishes committed outbox rows: woken after a local commit, by NOTIFY from other processes, and
- * by a slow poll. Each pass claims the oldest unsent rows with `FOR UPDATE SKIP LOCKED` (so several
+ * Publishes committed outbox rows: woken after a local commit, and by a slow poll (which finds the
+ * rows of a process that died between its commit and its relay's pass). Each pass claims the oldest unsent rows with `FOR UPDATE SKIP LOCKED` (so several
  * relays — replicas — share the table without sending a row twice at once), publishes them in
  * order through the RabbitClient (persistent, mandatory, confirmed, their stored messageId), and
  * marks the confirmed ones sent in the same transaction. A row whose publish fails stays unsent and
@@ -50,7 +50,6 @@ export class OutboxRelay {
   private backoffMs = 0;
   private timer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
-  private unlisten?: () => Promise<void>;
   private pass?: Promise<unknown>;
   private stopping?: Promise<void>;
 
@@ -62,18 +61,18 @@ export class OutboxRelay {
     private readonly metrics?: MessagingMetrics,
   ) {}
 
-  /** Starts relaying: listens for commits, polls, and runs retention. */
-  async start(): Promise<void> {
+  /** Starts relaying: after each local commit, on a poll, and runs retention. */
+  start(): Promise<void> {
     this.stopped = false;
     this.stopping = undefined;
     this.outbox.onCommitted(() => this.wake());
-    this.unlisten = await this.database.listen(OUTBOX_CHANNEL, () => this.wake());
     this.schedulePoll(0);
     this.retentionTimer = setInterval(
       () => void this.retain().catch(() => undefined),
       this.settings.retentionIntervalMs,
     );
     this.retentionTimer.unref();
+    return Promise.resolve();
   }
 
   /**
@@ -92,7 +91,6 @@ export class OutboxRelay {
     clearInterval(this.retentionTimer);
     await this.pass?.catch(() => undefined);
     await this.flush();
-    await this.unlisten?.();
   }
 
   private async flush(): Promise<void> {

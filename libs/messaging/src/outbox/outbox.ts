@@ -2,14 +2,13 @@ import { TransactionContext, type Database } from '@app/persistence';
 import type { PreparedMessage } from '../rabbitmq.client';
 import type { MessagingTables } from './outbox.tables';
 
-/** The notification channel committed outbox rows announce themselves on. */
-export const OUTBOX_CHANNEL = 'messaging_outbox';
-
 /**
  * The transactional outbox: messages published inside a transaction are written to a table with
  * the business change instead of to the broker, so both happen or neither. After the commit the
- * relay (in this process at once, in others through NOTIFY) publishes them. A message already in
- * the outbox (same messageId: a handler run again) is not written twice.
+ * relay of this process publishes them at once; rows a process committed and could not relay (it
+ * died) are found by any relay's poll. No NOTIFY: PostgreSQL serialises every committing transaction
+ * that notified (decision record 0027). A message already in the outbox (same messageId: a handler
+ * run again) is not written twice.
  */
 export class Outbox {
   private readonly committed = new Set<() => void>();
@@ -35,7 +34,6 @@ export class Outbox {
       })
       .onConflict((conflict) => conflict.column('message_id').doNothing())
       .execute();
-    await this.database.notify(OUTBOX_CHANNEL);
     for (const wake of this.committed) {
       TransactionContext.afterCommit(wake);
     }

@@ -103,6 +103,10 @@ export class ServiceLogger implements LoggerService {
 
   /** Nest passes the context (the class name) last; an error's stack comes before it. */
   private write(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) {
+      // Below LOG_LEVEL (e.g. the per-message debug lines): build nothing.
+      return;
+    }
     const context = typeof params.at(-1) === 'string' ? (params.pop() as string) : undefined;
     const stack = level === 'error' && typeof params[0] === 'string' ? params[0] : undefined;
     if (message instanceof Error) {
