@@ -24,7 +24,12 @@ export async function createConsumerApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     problemDetailsAdapter(),
-    { logger: ServiceLogger.create(ConsumerConfig.serviceName, config.env) },
+    {
+      // A failed start rejects (main.ts logs it and exits 1) instead of Nest calling
+      // process.exit itself, which would also end a test runner that built the app.
+      abortOnError: false,
+      logger: ServiceLogger.create(ConsumerConfig.serviceName, config.env),
+    },
   );
   // First: every later hook, guard and route answers its errors as problem details.
   useProblemDetails(app);

@@ -30,7 +30,12 @@ export async function createProducerApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     problemDetailsAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
-    { logger: ServiceLogger.create(ProducerConfig.serviceName, env) },
+    {
+      // A failed start rejects (main.ts logs it and exits 1) instead of Nest calling
+      // process.exit itself, which would also end a test runner that built the app.
+      abortOnError: false,
+      logger: ServiceLogger.create(ProducerConfig.serviceName, env),
+    },
   );
   // First: every later hook, guard and route answers its errors as problem details.
   useProblemDetails(app, PRODUCER_PROBLEMS);
