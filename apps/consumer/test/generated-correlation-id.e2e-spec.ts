@@ -20,7 +20,7 @@ describe('A message without ids', () => {
     ...isolatedBrokerEnv('no-ids'),
     RABBITMQ_QUEUE: uniqueName('consumer'),
     LOG_FORMAT: 'json',
-    LOG_LEVEL: 'debug', // the per-order line is at debug,
+    LOG_LEVEL: 'debug', // where the per-order line is
   };
   const database = serviceDatabaseEnv('consumer');
   let consumer: ServiceProcess | undefined;
