@@ -16,9 +16,13 @@ export class OrdersRepository {
     return this.database.db<ConsumerTables>();
   }
 
-  /** The order's state, locked until the transaction ends (`new` when unseen until now). */
+  /**
+   * The order's state, locked until the transaction ends (`new` when unseen until now). One
+   * statement: the no-op `do update` takes the existing row's lock and returns it, as an insert
+   * followed by `select … for update` would in two round trips.
+   */
   async lock(orderId: string): Promise<OrderState> {
-    await this.db
+    const row = await this.db
       .insertInto('orders')
       .values({
         order_id: orderId,
@@ -31,13 +35,12 @@ export class OrdersRepository {
         cancelled_at: null,
         cancel_reason: null,
       })
-      .onConflict((conflict) => conflict.column('order_id').doNothing())
-      .execute();
-    const row = await this.db
-      .selectFrom('orders')
-      .select('status')
-      .where('order_id', '=', orderId)
-      .forUpdate()
+      .onConflict((conflict) =>
+        conflict
+          .column('order_id')
+          .doUpdateSet((eb) => ({ order_id: eb.ref('excluded.order_id') })),
+      )
+      .returning('status')
       .executeTakeFirstOrThrow();
     return row.status;
   }
