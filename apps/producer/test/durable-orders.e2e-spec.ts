@@ -64,6 +64,13 @@ describe('Durable orders: outbox, inbox and state in PostgreSQL', () => {
         }
         await delay(25);
       }
+      // The outbox lag is visible while the orders wait for the broker.
+      await waitFor(
+        async () =>
+          (await metricSample(system.producerUrl, 'messaging_outbox_pending')) > 0 &&
+          (await metricSample(system.producerUrl, 'messaging_outbox_oldest_age_seconds')) > 0,
+        { timeoutMs: 20_000, description: 'the outbox lag gauges to show the waiting orders' },
+      );
       broker.up();
 
       expect(statuses.filter((status) => status !== 202)).toEqual([]);
@@ -77,6 +84,12 @@ describe('Durable orders: outbox, inbox and state in PostgreSQL', () => {
           timeoutMs: 60_000,
           description: 'every order accepted during the outage to be processed',
         },
+      );
+      await waitFor(
+        async () =>
+          (await metricSample(system.producerUrl, 'messaging_outbox_pending')) === 0 &&
+          (await metricSample(system.producerUrl, 'messaging_outbox_oldest_age_seconds')) === 0,
+        { description: 'the outbox lag gauges to fall back to zero' },
       );
     }, 120_000);
   });

@@ -52,6 +52,7 @@ export class OutboxRelay {
   private retentionTimer?: NodeJS.Timeout;
   private pass?: Promise<unknown>;
   private stopping?: Promise<void>;
+  private lagRefreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly database: Database,
@@ -168,7 +169,12 @@ export class OutboxRelay {
       );
     } finally {
       this.running = false;
-      await this.refreshLag().catch(() => undefined);
+      // A gauge scraped every few seconds: refreshed at most once a poll interval, not after every
+      // pass, which under load would add a query per order.
+      if (performance.now() - this.lagRefreshedAt >= this.settings.pollIntervalMs) {
+        this.lagRefreshedAt = performance.now();
+        await this.refreshLag().catch(() => undefined);
+      }
       if (!this.stopped) {
         this.schedulePoll(next);
       }
