@@ -10,7 +10,7 @@ type AckChannel = Pick<Channel, 'ack'>;
  * its last tag, which settles exactly that run: every older delivery of the channel is settled
  * already. Finished deliveries behind an unfinished one are acked one by one, so a slow or held
  * delivery never holds back the others' acks (nor their prefetch slots) for more than a turn.
- * Deliveries that are nacked or left unsettled (their channel closed) simply leave the count.
+ * A delivery left unsettled for the broker to deliver again stays a barrier (see `leave`).
  */
 export class DeliveryAcks {
   /** Delivered and not yet acked or given up, in delivery order (tags grow on a channel). */
@@ -25,9 +25,12 @@ export class DeliveryAcks {
     this.unsettled.set(msg.fields.deliveryTag, msg);
   }
 
-  /** A delivery that will be nacked, or left to the broker: it no longer counts. */
-  forget(msg: ConsumeMessage): void {
-    this.unsettled.delete(msg.fields.deliveryTag);
+  /**
+   * A delivery left to the broker (its channel is closing: the broker delivers it again). It stays
+   * unsettled, so no `multiple` ack ever covers it: one would ack, and so lose, it too. Later
+   * deliveries are acked one by one until the channel closes.
+   */
+  leave(msg: ConsumeMessage): void {
     this.finished.delete(msg.fields.deliveryTag);
   }
 

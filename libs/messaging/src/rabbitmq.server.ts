@@ -371,6 +371,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       kind === 'event' ? this.consumeEvent(channel, msg) : this.consumeRequest(channel, msg)
     )
       .catch((error: unknown) => {
+        // Left unsettled: the broker delivers it again once the channel closes.
+        this.acksOf(channel).leave(msg);
         this.logger.error(`Unexpected failure handling a message: ${String(error)}`);
       })
       .finally(() => {
@@ -591,13 +593,13 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           }
         }
         if (!this.holds(channel)) {
-          this.acksOf(channel).forget(msg);
+          this.acksOf(channel).leave(msg);
           report('requeued', error);
           return 'unsettled';
         }
         await this.gate.waitFor(dependency);
         if (!this.holds(channel)) {
-          this.acksOf(channel).forget(msg);
+          this.acksOf(channel).leave(msg);
           report('requeued', error);
           return 'unsettled';
         }
