@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { LoggerService } from '@nestjs/common';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { join, resolve } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { redactUrl } from '@app/config';
 import { lockDataDirectory } from './data-directory-lock';
 import { DatabaseUnavailableError, isConnectionFailure } from './database.errors';
@@ -23,9 +23,6 @@ export interface DatabaseSettings {
   /** Shown in pg_stat_activity. */
   applicationName: string;
 }
-
-/** How long a lost LISTEN connection waits before it connects again. */
-const RELISTEN_DELAY_MS = 1_000;
 
 /**
  * A service's database: PostgreSQL through a `pg` pool, or an embedded PGlite in a local folder,
@@ -161,61 +158,6 @@ export class Database {
     } catch {
       return false;
     }
-  }
-
-  /** Sends a notification on `channel`, within the current transaction: delivered on commit. */
-  async notify(channel: string): Promise<void> {
-    await sql`select pg_notify(${channel}, '')`.execute(this.db());
-  }
-
-  /**
-   * Calls `onNotify` for every notification on `channel` (from any process using this database),
-   * reconnecting a lost listening connection; returns the function that stops listening.
-   */
-  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
-    if ('pglite' in this.backend) {
-      return this.backend.pglite.listen(channel, onNotify);
-    }
-    let stopped = false;
-    let client: Client | undefined;
-    let retry: NodeJS.Timeout | undefined;
-    const connect = async (): Promise<void> => {
-      if (stopped) {
-        return;
-      }
-      const next = new Client({
-        connectionString: this.settings.url,
-        connectionTimeoutMillis: this.settings.timeoutMs,
-        application_name: `${this.settings.applicationName} (listen)`,
-      });
-      const again = () => {
-        if (!stopped && client === next) {
-          client = undefined;
-          next.end().catch(() => undefined);
-          retry = setTimeout(() => void connect(), RELISTEN_DELAY_MS);
-          retry.unref();
-        }
-      };
-      next.on('error', again);
-      next.on('end', again);
-      next.on('notification', () => onNotify());
-      client = next;
-      try {
-        await next.connect();
-        await next.query(`listen ${quoteIdentifier(channel)}`);
-        // Anything committed while we were not listening is found by the caller's next look.
-        onNotify();
-      } catch (error) {
-        this.logger.warn?.(`Cannot listen for ${channel}: ${String(error)}`);
-        again();
-      }
-    };
-    await connect();
-    return async () => {
-      stopped = true;
-      clearTimeout(retry);
-      await client?.end().catch(() => undefined);
-    };
   }
 
   /** Runs `hook` (e.g. stopping a relay) before the database closes. */
