@@ -13,3 +13,4 @@ export * from './test-database';
 export * from './test-env';
 export * from './wait-for';
 export * from './problem-details';
+export * from './pipe-outcome';

@@ -1,23 +1,12 @@
 import 'reflect-metadata';
-import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { compileValidator } from '@app/platform';
-import { ValidationFailedException } from '@app/platform/http';
+import { pipeOutcome } from '@app/testing';
 import { CancelOrderDto } from '../orders/dto/cancel-order.dto';
 import { PlaceOrderDto } from '../orders/dto/place-order.dto';
-import { HttpValidationPipe } from './http-validation.pipe';
+import { HTTP_VALIDATION_OPTIONS, HttpValidationPipe } from './http-validation.pipe';
 
 type Constructor = new () => object;
-
-const body = (metatype: Constructor): ArgumentMetadata => ({ type: 'body', metatype });
-
-/** What a pipe answered: the value, or the error's response. */
-async function outcome(pipe: ValidationPipe, value: unknown, metatype: Constructor) {
-  try {
-    return { ok: (await pipe.transform(value, body(metatype))) as unknown };
-  } catch (error) {
-    return { error: (error as { getResponse?: () => unknown }).getResponse?.() ?? error };
-  }
-}
 
 const item = { sku: 'SKU-1', quantity: 2, unitPrice: 1_250 };
 const bodies: [string, Constructor, object, unknown[]][] = [
@@ -48,27 +37,24 @@ const bodies: [string, Constructor, object, unknown[]][] = [
  */
 describe.each(bodies)('HttpValidationPipe for %s', (_name, metatype, valid, invalid) => {
   const pipe = new HttpValidationPipe();
-  const nest = new ValidationPipe({
-    transform: true,
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => ValidationFailedException.from(errors),
-  });
+  const nest = new ValidationPipe(HTTP_VALIDATION_OPTIONS);
 
   it('takes the compiled path for a valid body and returns what Nest returns', async () => {
     const accepted = compileValidator(metatype, { forbidUnknown: true })?.(structuredClone(valid));
     expect(accepted).toBeInstanceOf(metatype);
-    expect({ ok: accepted }).toStrictEqual(await outcome(nest, structuredClone(valid), metatype));
-    expect(await outcome(pipe, structuredClone(valid), metatype)).toStrictEqual({ ok: accepted });
+    expect({ ok: accepted }).toStrictEqual(
+      await pipeOutcome(nest, structuredClone(valid), metatype),
+    );
+    expect(await pipeOutcome(pipe, structuredClone(valid), metatype)).toStrictEqual({
+      ok: accepted,
+    });
   });
 
   it.each(invalid.map((value) => [JSON.stringify(value), value]))(
     'answers %s as Nest does',
     async (_json, value) => {
-      expect(await outcome(pipe, structuredClone(value), metatype)).toStrictEqual(
-        await outcome(nest, structuredClone(value), metatype),
+      expect(await pipeOutcome(pipe, structuredClone(value), metatype)).toStrictEqual(
+        await pipeOutcome(nest, structuredClone(value), metatype),
       );
     },
   );

@@ -23,21 +23,13 @@ import {
   OrderProcessedEvent,
   OrderQuoteRequest,
 } from '@app/contracts';
+import { pipeOutcome } from '@app/testing';
 import { compileValidator } from './compiled-validator';
 import { FastValidationPipe, type FastValidationPipeOptions } from './fast-validation.pipe';
 
 type Constructor = new () => object;
 
 const body = (metatype: Constructor): ArgumentMetadata => ({ type: 'body', metatype });
-
-/** Runs a pipe and returns what it answered: the value, or the error's response. */
-async function outcome(pipe: ValidationPipe, value: unknown, metatype: Constructor) {
-  try {
-    return { ok: (await pipe.transform(value, body(metatype))) as unknown };
-  } catch (error) {
-    return { error: (error as { getResponse?: () => unknown }).getResponse?.() ?? error };
-  }
-}
 
 const uuid = 'a3bb189e-8bf9-3888-9912-ace4e6543002';
 const validItem = { sku: 'SKU-1', quantity: 2, unitPrice: 1_250 };
@@ -184,7 +176,7 @@ describe.each([
       await fc.assert(
         fc.asyncProperty(mutated(contract), async (payload) => {
           const fromCompiled = compiled?.(structuredClone(payload));
-          const expected = await outcome(nest, structuredClone(payload), metatype);
+          const expected = await pipeOutcome(nest, structuredClone(payload), metatype);
           if (fromCompiled !== undefined) {
             compiledAccepted++;
             // The compiled path only ever accepts what class-validator accepts, with the same result.
@@ -196,7 +188,7 @@ describe.each([
           if (skipped.length > 0) {
             // A deliberate departure (issue #11): class-transformer skips these names, so Nest's
             // pipe lets them through; ours refuses them by name.
-            expect(await outcome(fast, structuredClone(payload), metatype)).toStrictEqual({
+            expect(await pipeOutcome(fast, structuredClone(payload), metatype)).toStrictEqual({
               error: {
                 statusCode: 400,
                 error: 'Bad Request',
@@ -204,7 +196,9 @@ describe.each([
               },
             });
           } else {
-            expect(await outcome(fast, structuredClone(payload), metatype)).toStrictEqual(expected);
+            expect(await pipeOutcome(fast, structuredClone(payload), metatype)).toStrictEqual(
+              expected,
+            );
           }
         }),
         { numRuns: 400 },
@@ -302,8 +296,8 @@ describe.each([false, true])(
     ];
 
     it.each(cases)('answers as Nest does for %s', async (_name, metatype, make) => {
-      expect(await outcome(fast, make(), metatype)).toStrictEqual(
-        await outcome(nest, make(), metatype),
+      expect(await pipeOutcome(fast, make(), metatype)).toStrictEqual(
+        await pipeOutcome(nest, make(), metatype),
       );
     });
 
@@ -315,8 +309,8 @@ describe.each([false, true])(
         code?: string;
       }
       Reflect.defineMetadata('design:type', String, Coded.prototype, 'code');
-      expect(await outcome(pipe, { code: 5 }, Coded)).toStrictEqual(
-        await outcome(new ValidationPipe(converting), { code: 5 }, Coded),
+      expect(await pipeOutcome(pipe, { code: 5 }, Coded)).toStrictEqual(
+        await pipeOutcome(new ValidationPipe(converting), { code: 5 }, Coded),
       );
     });
   },
