@@ -331,20 +331,12 @@ export class BenchProcess {
     if (!existsSync(entry)) {
       throw new Error(`${entry} is missing; run node scripts/build-if-stale.mjs ${app}`);
     }
-    const args = [...profileArgs(name, options.cpuProfile), entry];
-    const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS;
-    return BenchProcess.start(
-      name,
-      args,
-      nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
-      false,
-      appRoot,
-    );
+    return BenchProcess.benchApp(name, entry, env, options);
   }
 
   /**
-   * Runs a bench-only app (bench/apps/, built by bench/lib/bench-apps.ts on the app's own build)
-   * like a built app: no TypeScript loader, the apps' NODE_OPTIONS.
+   * Runs a built entry (an app's launcher, or a bench-only app of bench/apps/ built by
+   * bench/lib/bench-apps.ts on the app's own build): no TypeScript loader, the apps' NODE_OPTIONS.
    */
   static benchApp(
     name: string,
