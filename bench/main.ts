@@ -412,7 +412,8 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         dbKeys,
         dbKeys.map((k) => DB_LABELS[k]),
         pipelineDb,
-        [{ op: '>=', value: 0.9, against: [1] }],
+        // Issue #13's target for the layer with its database: 0.8× the same transactions by hand.
+        [{ op: '>=', value: 0.8, against: [1] }],
         guaranteeNotes(
           'pipeline-db',
           dbKeys.map((key) => ({ key, label: DB_LABELS[key] })),

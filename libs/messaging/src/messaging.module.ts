@@ -1,4 +1,5 @@
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { GroupCommit } from '@app/persistence';
 import { MessageBus } from './message-bus';
 import { MESSAGING_CLIENT } from './messaging.constants';
 import { MessagingConfig } from './messaging.config';
@@ -92,7 +93,15 @@ class OutboxRelayStarter implements OnApplicationBootstrap {
           metrics,
           expectedPatterns: options.handles,
           ...(options.database
-            ? { transactions: { database: options.database, inbox: new Inbox(options.database) } }
+            ? {
+                transactions: {
+                  groupCommit: new GroupCommit(
+                    options.database,
+                    options.config.groupCommitSettings(),
+                  ),
+                  inbox: new Inbox(options.database),
+                },
+              }
             : {}),
         }),
     },

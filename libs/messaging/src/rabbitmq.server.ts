@@ -10,7 +10,7 @@ import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetr
 import { lastValueFrom } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Database } from '@app/persistence';
+import type { GroupCommit } from '@app/persistence';
 import { DeliveryAcks } from './delivery-acks';
 import { deathHeadersProblem, readAttempt } from './delivery-headers';
 import type { HandlerExtras } from './handler-decorators';
@@ -67,7 +67,7 @@ export interface RabbitServerOptions
    * The service's database: handlers marked transactional run in a transaction with an inbox row
    * (de-duplication that commits with their effects) and their publishes go to the outbox.
    */
-  transactions?: { database: Database; inbox: Inbox };
+  transactions?: { groupCommit: GroupCommit; inbox: Inbox };
 }
 
 /** Whether the service takes deliveries right now, and if not, why: the readiness signal. */
@@ -526,8 +526,9 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           }
           const transactions = this.options.transactions;
           if (transactions && isTransactional(handler)) {
-            // Inbox row, the handler's changes and its outbox rows commit together; then the ack.
-            const handled = await transactions.database.transaction(async () => {
+            // Inbox row, the handler's changes and its outbox rows commit together (in one
+            // transaction with other deliveries under load: group commit); then the ack.
+            const handled = await transactions.groupCommit.run(async () => {
               if (messageId && !(await transactions.inbox.accept(messageId))) {
                 return false;
               }

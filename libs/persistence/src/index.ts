@@ -7,6 +7,7 @@ export * from './database.module';
 export * from './database.module-definition';
 export * from './database.readiness';
 export * from './database.settings';
+export * from './group-commit';
 export * from './migrations';
 export * from './pglite.dialect';
 export * from './transaction-context';

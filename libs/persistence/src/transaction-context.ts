@@ -21,6 +21,10 @@ export const TransactionContext = {
   current(): Transaction<unknown> | undefined {
     return storage.getStore()?.tx;
   },
+  /** Runs `fn` outside any transaction, e.g. work started on behalf of callers that may be in one. */
+  outside<T>(fn: () => T): T {
+    return storage.exit(fn);
+  },
   /** Runs `hook` after the current transaction commits (never if it rolls back). */
   afterCommit(hook: () => void): void {
     storage.getStore()?.afterCommit.push(hook);
