@@ -10,4 +10,5 @@ export * from './database.settings';
 export * from './group-commit';
 export * from './migrations';
 export * from './pglite.dialect';
+export * from './prepared-query';
 export * from './transaction-context';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { OrderCancellationProcessedEvent, OrderProcessedEvent } from '@app/contracts';
-import { Database } from '@app/persistence';
+import { Database, PreparedQuery } from '@app/persistence';
 import type { OrderStatus, ProducerTables } from '../database/producer.tables';
 
 /** What `GET /orders/:orderId` answers. */
@@ -26,6 +26,50 @@ export interface NewOrder {
   items: unknown;
   placedAt: Date;
 }
+
+// The two statements every order runs, prepared (built and compiled once; decision record 0028).
+
+const insertOrder = new PreparedQuery(
+  (db: Kysely<ProducerTables>, order: Omit<NewOrder, 'items'> & { items: string }) =>
+    db.insertInto('orders').values({
+      order_id: order.orderId,
+      customer_id: order.customerId,
+      status: 'pending',
+      currency: order.currency,
+      items: order.items,
+      placed_at: order.placedAt,
+      total: null,
+      reason: null,
+      processed_at: null,
+      cancel_requested_at: null,
+      cancelled_at: null,
+    }),
+);
+
+const applyProcessed = new PreparedQuery(
+  (
+    db: Kysely<ProducerTables>,
+    outcome: {
+      orderId: string;
+      outcome: OrderProcessedEvent['outcome'];
+      total: number;
+      reason: string | null;
+      processedAt: Date;
+      updatedAt: Date;
+    },
+  ) =>
+    db
+      .updateTable('orders')
+      .set({
+        status: outcome.outcome,
+        total: outcome.total,
+        reason: outcome.reason,
+        processed_at: outcome.processedAt,
+        updated_at: outcome.updatedAt,
+      })
+      .where('order_id', '=', outcome.orderId)
+      .where('status', '=', 'pending'),
+);
 
 /**
  * The producer's orders and Idempotency-Keys. Every state change is a conditional update, so the
@@ -70,22 +114,7 @@ export class OrdersRepository {
   }
 
   async insert(order: NewOrder): Promise<void> {
-    await this.db
-      .insertInto('orders')
-      .values({
-        order_id: order.orderId,
-        customer_id: order.customerId,
-        status: 'pending',
-        currency: order.currency,
-        items: JSON.stringify(order.items),
-        placed_at: order.placedAt,
-        total: null,
-        reason: null,
-        processed_at: null,
-        cancel_requested_at: null,
-        cancelled_at: null,
-      })
-      .execute();
+    await insertOrder.execute(this.db, { ...order, items: JSON.stringify(order.items) });
   }
 
   /** The order's status, locked until the transaction ends. */
@@ -112,18 +141,14 @@ export class OrdersRepository {
 
   /** The consumer's outcome: moves a pending order to accepted or rejected. */
   async applyProcessed(event: OrderProcessedEvent): Promise<void> {
-    await this.db
-      .updateTable('orders')
-      .set({
-        status: event.outcome,
-        total: event.total,
-        reason: event.reason ?? null,
-        processed_at: new Date(event.processedAt),
-        updated_at: new Date(),
-      })
-      .where('order_id', '=', event.orderId)
-      .where('status', '=', 'pending')
-      .execute();
+    await applyProcessed.execute(this.db, {
+      orderId: event.orderId,
+      outcome: event.outcome,
+      total: event.total,
+      reason: event.reason ?? null,
+      processedAt: new Date(event.processedAt),
+      updatedAt: new Date(),
+    });
   }
 
   /** A confirmed cancellation: a pending or accepted order ends cancelled. */

@@ -1,5 +1,15 @@
-import type { Database } from '@app/persistence';
+import type { Kysely } from 'kysely';
+import { PreparedQuery, type Database } from '@app/persistence';
 import type { MessagingTables } from './outbox.tables';
+
+/** The inbox row of a messageId; nothing when the row is there already. */
+const insertInboxRow = new PreparedQuery(
+  (db: Kysely<MessagingTables>, row: { messageId: string }) =>
+    db
+      .insertInto('messaging_inbox')
+      .values({ message_id: row.messageId })
+      .onConflict((conflict) => conflict.column('message_id').doNothing()),
+);
 
 /**
  * The inbox: a row per handled messageId, written in the same transaction as the handler's
@@ -12,12 +22,9 @@ export class Inbox {
 
   /** Records `messageId` in the current transaction; false when it was handled before. */
   async accept(messageId: string): Promise<boolean> {
-    const inserted = await this.database
-      .db<MessagingTables>()
-      .insertInto('messaging_inbox')
-      .values({ message_id: messageId })
-      .onConflict((conflict) => conflict.column('message_id').doNothing())
-      .executeTakeFirst();
-    return inserted.numInsertedOrUpdatedRows === 1n;
+    const inserted = await insertInboxRow.execute(this.database.db<MessagingTables>(), {
+      messageId,
+    });
+    return inserted.numAffectedRows === 1n;
   }
 }

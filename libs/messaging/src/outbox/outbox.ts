@@ -1,6 +1,31 @@
-import { TransactionContext, type Database } from '@app/persistence';
+import type { Kysely } from 'kysely';
+import { PreparedQuery, TransactionContext, type Database } from '@app/persistence';
 import type { PreparedMessage } from '../rabbitmq.client';
 import type { MessagingTables } from './outbox.tables';
+
+/** An outbox row; nothing when a row of that messageId is there already (a handler run again). */
+const insertOutboxRow = new PreparedQuery(
+  (
+    db: Kysely<MessagingTables>,
+    row: {
+      messageId: string;
+      exchange: string;
+      routingKey: string;
+      content: Buffer;
+      properties: string;
+    },
+  ) =>
+    db
+      .insertInto('messaging_outbox')
+      .values({
+        message_id: row.messageId,
+        exchange: row.exchange,
+        routing_key: row.routingKey,
+        content: row.content,
+        properties: row.properties,
+      })
+      .onConflict((conflict) => conflict.column('message_id').doNothing()),
+);
 
 /**
  * The transactional outbox: messages published inside a transaction are written to a table with
@@ -22,18 +47,13 @@ export class Outbox {
 
   /** Writes `message` in the current transaction; relays are woken when it commits. */
   async append(message: PreparedMessage): Promise<void> {
-    await this.database
-      .db<MessagingTables>()
-      .insertInto('messaging_outbox')
-      .values({
-        message_id: message.properties.messageId,
-        exchange: message.exchange,
-        routing_key: message.routingKey,
-        content: message.content,
-        properties: JSON.stringify(message.properties),
-      })
-      .onConflict((conflict) => conflict.column('message_id').doNothing())
-      .execute();
+    await insertOutboxRow.execute(this.database.db<MessagingTables>(), {
+      messageId: message.properties.messageId,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+      content: message.content,
+      properties: JSON.stringify(message.properties),
+    });
     for (const wake of this.committed) {
       TransactionContext.afterCommit(wake);
     }
