@@ -9,7 +9,6 @@ import {
   ToList,
   ToNumber,
 } from '@app/config';
-import type { GroupCommitSettings } from '@app/persistence';
 import { InMemoryProcessedMessageStore } from './processed-message-store';
 import type { QueueType } from './queue-topology';
 import type { RabbitClientOptions } from './rabbitmq.client';
@@ -235,27 +234,6 @@ export class MessagingEnv {
   @Min(100)
   @Max(86_400_000)
   RETENTION_INTERVAL_MS = 60_000;
-
-  /**
-   * Deliveries of transactional handlers that may share one transaction under load (group commit;
-   * 1: a transaction each). Groups form only from deliveries waiting for a free transaction.
-   */
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(1_000)
-  GROUP_COMMIT_MAX_UNITS = 32;
-
-  /**
-   * Transactions of transactional handlers open at once. Few, so that deliveries arriving meanwhile
-   * form groups: 2 gave the most events/s on PostgreSQL (decision record 0028); more connections
-   * mean smaller groups, one means waiting on each commit's round trip.
-   */
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  GROUP_COMMIT_CONCURRENCY = 2;
 }
 
 /** The validated messaging settings of one service, ready to build its client and server from. */
@@ -302,14 +280,6 @@ export class MessagingConfig {
       drainTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
       processedStore: new InMemoryProcessedMessageStore(env.DEDUPE_MAX_ENTRIES, env.DEDUPE_TTL_MS),
-    };
-  }
-
-  /** How transactional handlers share transactions (group commit). */
-  groupCommitSettings(): GroupCommitSettings {
-    return {
-      maxUnits: this.env.GROUP_COMMIT_MAX_UNITS,
-      concurrency: this.env.GROUP_COMMIT_CONCURRENCY,
     };
   }
 

@@ -1,5 +1,4 @@
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { GroupCommit } from '@app/persistence';
 import { MessageBus } from './message-bus';
 import { MESSAGING_CLIENT } from './messaging.constants';
 import { MessagingConfig } from './messaging.config';
@@ -95,10 +94,7 @@ class OutboxRelayStarter implements OnApplicationBootstrap {
           ...(options.database
             ? {
                 transactions: {
-                  groupCommit: new GroupCommit(
-                    options.database,
-                    options.config.groupCommitSettings(),
-                  ),
+                  groupCommit: options.database.groupCommit,
                   inbox: new Inbox(options.database),
                 },
               }

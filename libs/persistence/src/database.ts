@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { redactUrl } from '@app/config';
 import { lockDataDirectory } from './data-directory-lock';
 import { DatabaseUnavailableError, isConnectionFailure } from './database.errors';
+import { GroupCommit, type GroupCommitSettings } from './group-commit';
 import { PGliteDialect } from './pglite.dialect';
 import { TransactionContext } from './transaction-context';
 
@@ -22,6 +23,8 @@ export interface DatabaseSettings {
   timeoutMs: number;
   /** Shown in pg_stat_activity. */
   applicationName: string;
+  /** How `groupCommit` groups transactions. */
+  groupCommit: GroupCommitSettings;
 }
 
 /**
@@ -32,13 +35,17 @@ export interface DatabaseSettings {
  */
 export class Database {
   private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
+  /** Transactions that may share a commit with others under load (decision record 0028). */
+  readonly groupCommit: GroupCommit;
 
   private constructor(
     private readonly kysely: Kysely<unknown>,
     readonly settings: DatabaseSettings,
     private readonly backend: { pool: Pool } | { pglite: PGlite; unlock: () => void },
     private readonly logger: LoggerService,
-  ) {}
+  ) {
+    this.groupCommit = new GroupCommit(this, settings.groupCommit);
+  }
 
   /** Opens the database (creating the service's schema) and says which one it is. */
   static async open(settings: DatabaseSettings, logger: LoggerService): Promise<Database> {

@@ -1,4 +1,3 @@
-import type { Database } from './database';
 import { isConnectionFailure } from './database.errors';
 import { TransactionContext } from './transaction-context';
 
@@ -8,6 +7,11 @@ export interface GroupCommitSettings {
   concurrency: number;
   /** Units in one transaction at most. */
   maxUnits: number;
+}
+
+/** What a group runs in: `Database.transaction` (a structural type, so the two files need not import each other). */
+interface Transactions {
+  transaction<T>(work: () => Promise<T>): Promise<T>;
 }
 
 interface Unit<T> {
@@ -33,7 +37,7 @@ export class GroupCommit {
   private running = 0;
 
   constructor(
-    private readonly database: Database,
+    private readonly database: Transactions,
     private readonly settings: GroupCommitSettings,
   ) {}
 

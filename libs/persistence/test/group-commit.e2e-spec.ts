@@ -29,6 +29,7 @@ describe('GroupCommit (real PostgreSQL)', () => {
         poolSize: 4,
         timeoutMs: 5_000,
         applicationName: 'group-commit-test',
+        groupCommit: { concurrency: 2, maxUnits: 32 },
       },
       logger,
     );

@@ -42,6 +42,7 @@ function settings(env: Record<string, string>) {
     poolSize: 4,
     timeoutMs: 5_000,
     applicationName: 'migrations-test',
+    groupCommit: { concurrency: 2, maxUnits: 32 },
   };
 }
 
@@ -115,6 +116,7 @@ describe('Embedded database folder', () => {
             poolSize: 1,
             timeoutMs: 1_000,
             applicationName: 'lock-test',
+            groupCommit: { concurrency: 1, maxUnits: 1 },
           },
           logger,
         ),
