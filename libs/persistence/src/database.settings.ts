@@ -10,6 +10,9 @@ export function databaseSettings(env: DatabaseEnv, serviceName: string): Databas
     poolSize: env.DATABASE_POOL_SIZE,
     timeoutMs: env.DATABASE_TIMEOUT_MS,
     applicationName: serviceName,
-    groupCommit: { maxUnits: env.GROUP_COMMIT_MAX_UNITS, concurrency: env.GROUP_COMMIT_CONCURRENCY },
+    groupCommit: {
+      maxUnits: env.GROUP_COMMIT_MAX_UNITS,
+      concurrency: env.GROUP_COMMIT_CONCURRENCY,
+    },
   };
 }
