@@ -9,7 +9,7 @@ export interface GroupCommitSettings {
   maxUnits: number;
 }
 
-/** What a group runs in: `Database.transaction` (a structural type, so the two files need not import each other). */
+/** What a group runs in: `Database.transaction` (structural, so neither file imports the other). */
 interface Transactions {
   transaction<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -31,6 +31,7 @@ interface Unit<T> {
  * group's transaction rolls back and every unit of it runs again in a transaction of its own — a
  * unit never commits, or fails, because of another one. Only "the database is away" fails the whole
  * group at once (nothing was committed, and running each alone would just wait for it N times).
+ * The queue holds no more than its callers have in flight (for the consumer, its prefetch).
  */
 export class GroupCommit {
   private readonly queue: Unit<unknown>[] = [];
