@@ -157,6 +157,14 @@ export class Database {
     }
   }
 
+  /**
+   * Fails when the current transaction is aborted: a statement in it failed even though the code
+   * caught the error, and PostgreSQL would answer its `commit` with a silent rollback.
+   */
+  async assertTransactionUsable(): Promise<void> {
+    await sql`select 1`.execute(this.db());
+  }
+
   /** Whether the database answers right now; for readiness. */
   async ping(): Promise<boolean> {
     try {

@@ -9,10 +9,14 @@ export interface GroupCommitSettings {
   maxUnits: number;
 }
 
-/** What a group runs in: `Database.transaction` (structural, so neither file imports the other). */
+/** What a group runs in: the `Database` (structural, so neither file imports the other). */
 interface Transactions {
   transaction<T>(work: () => Promise<T>): Promise<T>;
+  assertTransactionUsable(): Promise<void>;
 }
+
+/** SQLSTATE in_failed_sql_transaction: an earlier statement failed, not this unit's. */
+const TRANSACTION_ABORTED = '25P02';
 
 interface Unit<T> {
   work: () => Promise<T>;
@@ -27,9 +31,9 @@ interface Unit<T> {
  * unit that finds a free slot starts at once, alone; groups form only under load, from what queued
  * meanwhile (decision record 0028, measured).
  *
- * Each unit gets its own outcome, as if it had run alone. When any unit of a group fails, the
- * group's transaction rolls back and every unit of it runs again in a transaction of its own — a
- * unit never commits, or fails, because of another one. Only "the database is away" fails the whole
+ * Each unit gets its own outcome, as if it had run alone. When a unit of a group fails, the
+ * group's transaction rolls back and the failing unit runs again alone, the others again in groups
+ * (see `commit`) — a unit never commits, or fails, because of another one. Only "the database is away" fails the whole
  * group at once (nothing was committed, and running each alone would just wait for it N times).
  * The queue holds no more than its callers have in flight (for the consumer, its prefetch).
  */
@@ -71,18 +75,26 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * Runs `group` in one transaction. When unit k fails, the transaction rolls back; units before k
+   * (which had succeeded) run again together, unit k alone (so its outcome is its own), and the
+   * units after k (which never ran) together — three transactions, not one per unit, so a poison
+   * message in a busy stream costs its group one extra pass instead of undoing its grouping.
+   */
   private async commit(group: Unit<unknown>[]): Promise<void> {
     if (group.length === 1) {
       await this.alone(group[0]);
       return;
     }
+    let running = 0;
     let results: unknown[];
     try {
       results = await this.database.transaction(async () => {
         const done: unknown[] = [];
-        for (const unit of group) {
-          done.push(await unit.work());
+        for (running = 0; running < group.length; running += 1) {
+          done.push(await group[running].work());
         }
+        await this.database.assertTransactionUsable();
         return done;
       });
     } catch (error) {
@@ -92,19 +104,47 @@ export class GroupCommit {
         }
         return;
       }
-      for (const unit of group) {
-        await this.alone(unit);
+      if (running >= group.length || codeOf(error) === TRANSACTION_ABORTED) {
+        // No unit to blame: the commit failed, or a unit caught a failed statement's error and
+        // carried on (found at the next statement, maybe another unit's). Each goes alone.
+        for (const unit of group) {
+          await this.alone(unit);
+        }
+        return;
       }
+      await this.commitSome(group.slice(0, running));
+      await this.alone(group[running]);
+      await this.commitSome(group.slice(running + 1));
       return;
     }
     group.forEach((unit, index) => unit.resolve(results[index]));
   }
 
+  private async commitSome(group: Unit<unknown>[]): Promise<void> {
+    if (group.length > 0) {
+      await this.commit(group);
+    }
+  }
+
   private async alone(unit: Unit<unknown>): Promise<void> {
     try {
-      unit.resolve(await this.database.transaction(unit.work));
+      unit.resolve(
+        await this.database.transaction(async () => {
+          const result = await unit.work();
+          // A unit that swallowed a failed statement fails here, loudly, instead of being
+          // acknowledged for a commit that PostgreSQL turned into a rollback.
+          await this.database.assertTransactionUsable();
+          return result;
+        }),
+      );
     } catch (error) {
       unit.reject(error);
     }
   }
+}
+
+function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined;
 }

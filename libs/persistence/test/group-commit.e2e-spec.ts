@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { sql } from 'kysely';
 import { Database, GroupCommit, TransactionContext } from '@app/persistence';
-import { dropServiceDatabase, serviceDatabaseEnv } from '@app/testing';
+import { dropServiceDatabase, serviceDatabaseEnv, serviceDatabaseSettings } from '@app/testing';
 
 const logger: LoggerService = {
   log: () => undefined,
@@ -21,18 +21,7 @@ describe('GroupCommit (real PostgreSQL)', () => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await Database.open(
-      {
-        url: env.DATABASE_URL,
-        schema: env.DATABASE_SCHEMA ?? 'group_commit_test',
-        dataDirectory: env.DATA_DIR ?? '',
-        poolSize: 4,
-        timeoutMs: 5_000,
-        applicationName: 'group-commit-test',
-        groupCommit: { concurrency: 2, maxUnits: 32 },
-      },
-      logger,
-    );
+    database = await Database.open(serviceDatabaseSettings(env, 'group_commit_test'), logger);
     await database.run((db) =>
       sql`create table rows (id integer primary key, txid bigint not null)`.execute(db),
     );
@@ -108,6 +97,56 @@ describe('GroupCommit (real PostgreSQL)', () => {
     expect(await committed()).toEqual([0, 1, 3]);
   });
 
+  it('splits a group at its failing unit: the units before it commit together, the ones after it together', async () => {
+    const groups = new GroupCommit(database, { concurrency: 1, maxUnits: 32 });
+    const first = gate();
+    const head = groups.run(() => first.opened.then(() => insert(0)));
+    const outcomes = Promise.allSettled(
+      Array.from({ length: 9 }, (_, index) =>
+        groups.run(async () => {
+          const txid = await insert(index + 1);
+          if (index === 4) {
+            throw new Error('poison');
+          }
+          return txid;
+        }),
+      ),
+    );
+    first.open();
+    await head;
+
+    const settled = await outcomes;
+    const txids = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'x'));
+    expect(txids[4]).toBe('x');
+    // A poison unit costs its group one more pass, not a transaction per unit.
+    expect(new Set(txids.slice(0, 4)).size).toBe(1);
+    expect(new Set(txids.slice(5)).size).toBe(1);
+    expect(txids[0]).not.toBe(txids[5]);
+    expect(await committed()).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+  });
+
+  it('fails a unit that swallowed a failed statement, instead of letting the commit roll its group back silently', async () => {
+    const groups = new GroupCommit(database, { concurrency: 1, maxUnits: 32 });
+    const first = gate();
+    const head = groups.run(() => first.opened.then(() => insert(0)));
+    const outcomes = Promise.allSettled([
+      groups.run(() => insert(1)),
+      groups.run(() => insert(2)),
+      // Last in its group: PostgreSQL would answer the group's commit with a rollback, no error.
+      groups.run(async () => {
+        await insert(1).catch(() => undefined);
+      }),
+    ]);
+    first.open();
+    await head;
+
+    const [one, two, swallowed] = await outcomes;
+    expect([one.status, two.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect(swallowed.status).toBe('rejected');
+    expect((swallowed as PromiseRejectedResult).reason).toMatchObject({ code: '25P02' });
+    expect(await committed()).toEqual([0, 1, 2]);
+  });
+
   it('runs after-commit hooks once per unit that committed, never for a unit rolled back', async () => {
     const groups = new GroupCommit(database, { concurrency: 1, maxUnits: 32 });
     const first = gate();
@@ -131,7 +170,7 @@ describe('GroupCommit (real PostgreSQL)', () => {
     expect(hooks.sort()).toEqual(['a', 'c']);
   });
 
-  it('survives a deadlock between two groups: every unit commits, alone when its group was chosen as the victim', async () => {
+  it('survives a deadlock between two groups: every unit commits, the victim group split at the unit that got the deadlock', async () => {
     const groups = new GroupCommit(database, { concurrency: 2, maxUnits: 2 });
     await database.run((db) =>
       sql`insert into rows (id, txid) values (100, 0), (200, 0)`.execute(db),
