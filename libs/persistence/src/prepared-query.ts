@@ -20,7 +20,10 @@ export class PreparedQueryError extends Error {
  * The builder receives placeholders for its values and must pass each one unchanged as a value of
  * the statement (not in an array, not transformed): compiling checks that every placeholder it
  * read became one parameter, and refuses constants other than strings, numbers, booleans and null
- * — a `new Date()` in the builder would otherwise be frozen into every later run.
+ * — a `new Date()` in the builder would otherwise be frozen into every later run. The SQL is
+ * compiled on the first database it runs on and reused on every other: right while table names
+ * are unqualified and the schema comes from `search_path` (as `Database` sets it), wrong for a
+ * Kysely instance with a schema plugin.
  */
 export class PreparedQuery<DB, Values extends object, Row> {
   private compiled?: { query: CompiledQuery<Row>; sources: Source<Values>[] };

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirectoryLockedError, Database, migrate, type Migrations } from '@app/persistence';
-import { dropServiceDatabase, serviceDatabaseEnv } from '@app/testing';
+import { dropServiceDatabase, serviceDatabaseEnv, serviceDatabaseSettings } from '@app/testing';
 
 /** Quiet: the tests assert on behaviour, not on log lines. */
 const logger: LoggerService = {
@@ -34,18 +34,6 @@ const migrations: Migrations = {
   },
 };
 
-function settings(env: Record<string, string>) {
-  return {
-    url: env.DATABASE_URL,
-    schema: env.DATABASE_SCHEMA ?? 'migrations_test',
-    dataDirectory: env.DATA_DIR ?? '',
-    poolSize: 4,
-    timeoutMs: 5_000,
-    applicationName: 'migrations-test',
-    groupCommit: { concurrency: 2, maxUnits: 32 },
-  };
-}
-
 describe('Database migrations', () => {
   const env = serviceDatabaseEnv('consumer');
   const opened: Database[] = [];
@@ -56,7 +44,7 @@ describe('Database migrations', () => {
   });
 
   const open = async () => {
-    const database = await Database.open(settings(env), logger);
+    const database = await Database.open(serviceDatabaseSettings(env, 'migrations_test'), logger);
     opened.push(database);
     return database;
   };
@@ -85,7 +73,9 @@ describe('Database migrations', () => {
       try {
         // Four at once: creating the schema races too (PostgreSQL's `if not exists` is not atomic).
         const replicas = await Promise.all(
-          Array.from({ length: 4 }, () => Database.open(settings(fresh), logger)),
+          Array.from({ length: 4 }, () =>
+            Database.open(serviceDatabaseSettings(fresh, 'migrations_test'), logger),
+          ),
         );
         opened.push(...replicas);
         const applied = await Promise.all(replicas.map((replica) => migrate(replica, migrations)));

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { loadEnv } from '@app/config';
+import { DatabaseEnv, databaseSettings, type DatabaseSettings } from '@app/persistence';
 
 /**
  * The database variables of one service in a test: its own schema on the test PostgreSQL in
@@ -17,6 +19,18 @@ export function serviceDatabaseEnv(service: 'producer' | 'consumer'): Record<str
     return { DATABASE_URL: url, DATABASE_SCHEMA: `t_${suffix}_${service}` };
   }
   return { DATA_DIR: mkdtempSync(join(tmpdir(), `orders-${service}-`)) };
+}
+
+/**
+ * The database settings a service named `name` derives from `env` (e.g. from
+ * {@link serviceDatabaseEnv}), for a test that opens a `Database` itself: the same defaults as the
+ * apps, from one place.
+ */
+export function serviceDatabaseSettings(
+  env: Record<string, string>,
+  name: string,
+): DatabaseSettings {
+  return databaseSettings(loadEnv(DatabaseEnv, env), name);
 }
 
 /** Drops what {@link serviceDatabaseEnv} created: the schema, or the embedded folder. */
