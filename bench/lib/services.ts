@@ -6,7 +6,7 @@ import { ProcessedCounter } from './counter';
 import { dropSchemas, uniqueSchema } from './database';
 import type { PeerCaller } from '../peers/shared/driver';
 import { openPeerCaller, peerEntry, type PeerName } from './peers';
-import { buildBenchApp, type BenchApp } from './bench-apps';
+import { benchAppBuiltOn, buildBenchApp, type BenchApp } from './bench-apps';
 import { BenchProcess, currentAppRoot } from './processes';
 import type { Scope } from './scope';
 import type { BenchSettings } from './settings';
@@ -98,8 +98,8 @@ export interface Service {
 }
 
 /**
- * Starts one built app (or the bench-only consumer without a database), stops it with the run, and
- * waits until its HTTP port answers ready.
+ * Starts one built app (or a bench-only app of bench/apps/, built on one), stops it with the run,
+ * and waits until its HTTP port answers ready.
  */
 async function startNestApp(
   scope: Scope,
@@ -183,25 +183,6 @@ export async function startConsumerReplicas(
   return [first, ...rest];
 }
 
-/**
- * Starts the bench-only consumer without a database (bench/apps/consumer-no-db: the consumer's own
- * handlers, MessagingModule without DatabaseModule) and waits until it consumes.
- */
-export function startConsumerNoDb(
-  scope: Scope,
-  settings: BenchSettings,
-  env: Record<string, string>,
-  names: BenchNames,
-): Promise<Service> {
-  return startNestApp(
-    scope,
-    settings,
-    'consumer-no-db',
-    { ...env, RABBITMQ_QUEUE: names.consumerQueue },
-    { portVariable: 'CONSUMER_PORT' },
-  );
-}
-
 /** Starts the built producer app (optionally through another broker URL) and waits until ready. */
 export function startProducer(
   scope: Scope,
@@ -221,6 +202,28 @@ export function startProducer(
       DATABASE_SCHEMA: names.producerSchema,
     },
     { portVariable: 'PORT' },
+  );
+}
+
+/**
+ * Starts a bench-only app of bench/apps/ (the consumer or the producer without a database: that
+ * app's own handlers or controllers, MessagingModule without DatabaseModule) on the queue and port
+ * variable of the app it is built on, and waits until it is ready.
+ */
+export function startBenchApp(
+  scope: Scope,
+  settings: BenchSettings,
+  env: Record<string, string>,
+  names: BenchNames,
+  app: BenchApp,
+): Promise<Service> {
+  const consumer = benchAppBuiltOn(app) === 'consumer';
+  return startNestApp(
+    scope,
+    settings,
+    app,
+    { ...env, RABBITMQ_QUEUE: consumer ? names.consumerQueue : names.producerQueue },
+    { portVariable: consumer ? 'CONSUMER_PORT' : 'PORT' },
   );
 }
 

@@ -24,8 +24,8 @@ import {
   openPeerClient,
   openRabbitClient,
   prepareRun,
+  startBenchApp,
   startConsumer,
-  startConsumerNoDb,
   startPeerConsumer,
   startRawConsumer,
   startRawDbConsumer,
@@ -125,7 +125,7 @@ export async function runPipeline(
       variant === 'ours'
         ? database
           ? await startConsumer(scope, settings, env, names)
-          : await startConsumerNoDb(scope, settings, env, names)
+          : await startBenchApp(scope, settings, env, names, 'consumer-no-db')
         : isPeer(variant)
           ? await startPeerConsumer(scope, settings, env, names, variant)
           : database

@@ -5,6 +5,7 @@ import { CpuMeter, keepChildLogs, localBrokerPid, localDatabasePids } from '../l
 import { Scope } from '../lib/scope';
 import {
   prepareRun,
+  startBenchApp,
   startConsumer,
   startPeerHttp,
   startPlainNestHttp,
@@ -16,11 +17,12 @@ import { latency, type Latency } from '../lib/stats';
 import { drainTimeoutMs, type Variant } from './event-pipeline';
 
 /**
- * The fronts workload 2 compares: the producer app (ours), the bare node:http + amqplib server
- * (raw), the peers' HTTP fronts (nest, golevelup), and a plain Nest app on Express that emit()s
- * without waiting for the broker (plain).
+ * The fronts workload 2 compares: the producer app on PostgreSQL (ours), the producer's own
+ * controllers and service without a database (ours-no-db, bench/apps/producer-no-db), the bare
+ * node:http + amqplib server (raw), the peers' HTTP fronts (nest, golevelup), and a plain Nest app
+ * on Express that emit()s without waiting for the broker (plain).
  */
-export type HttpVariant = Variant | 'plain';
+export type HttpVariant = Variant | 'ours-no-db' | 'plain';
 
 /** One run of workload 2. */
 export interface HttpRun {
@@ -43,8 +45,9 @@ export interface HttpRun {
 }
 
 /**
- * Workload 2: autocannon POSTs /orders to the front end (the built producer app, the bare
- * node:http + amqplib server of bench/raw/raw-http.ts, a peer's HTTP front, or the plain Nest app of
+ * Workload 2: autocannon POSTs /orders to the front end (the built producer app, the producer
+ * without a database of bench/apps/producer-no-db, the bare node:http + amqplib server of
+ * bench/raw/raw-http.ts, a peer's HTTP front, or the plain Nest app of
  * bench/raw/plain-nest-http.ts); the built consumer app processes every accepted order in every
  * case, so only the front differs, and the bench waits for each one's order.processed.v1.
  */
@@ -61,11 +64,13 @@ export async function runHttpOrders(
     const front =
       variant === 'ours'
         ? await startProducer(scope, settings, env, names)
-        : variant === 'plain'
-          ? await startPlainNestHttp(scope, settings, env, names)
-          : isPeer(variant)
-            ? await startPeerHttp(scope, settings, env, variant)
-            : await startRawHttp(scope, settings, env);
+        : variant === 'ours-no-db'
+          ? await startBenchApp(scope, settings, env, names, 'producer-no-db')
+          : variant === 'plain'
+            ? await startPlainNestHttp(scope, settings, env, names)
+            : isPeer(variant)
+              ? await startPeerHttp(scope, settings, env, variant)
+              : await startRawHttp(scope, settings, env);
 
     const { connections, seconds, warmupSeconds } = settings.http;
     const load = (duration: number) =>

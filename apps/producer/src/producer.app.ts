@@ -1,3 +1,4 @@
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startRabbitMicroservice } from '@app/messaging';
@@ -26,9 +27,21 @@ import { protectDocs } from './security/api-key.guard';
 export async function createProducerApp(
   config = ProducerConfig.fromEnv(),
 ): Promise<NestFastifyApplication> {
+  return await createProducerAppFrom(AppModule.forRoot(config), config);
+}
+
+/**
+ * The producer's HTTP app (adapter, logger, problem details, body parser, security headers,
+ * validation, docs, metrics, shutdown) around `root`: AppModule, or another composition of the
+ * producer's modules (the bench's producer without a database, bench/apps/producer-no-db).
+ */
+export async function createProducerAppFrom(
+  root: DynamicModule,
+  config: ProducerConfig,
+): Promise<NestFastifyApplication> {
   const { env } = config;
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    root,
     problemDetailsAdapter({ bodyLimit: env.BODY_LIMIT_BYTES }),
     {
       // A failed start rejects (main.ts logs it and exits 1) instead of Nest calling
