@@ -23,6 +23,22 @@ export interface BenchNames {
   producerSchema: string;
 }
 
+/** What a run gives each of our apps: its queue and schema, and the variable of its HTTP port. */
+function appRun(
+  app: 'consumer' | 'producer',
+  names: BenchNames,
+): { env: Record<string, string>; portVariable: 'CONSUMER_PORT' | 'PORT' } {
+  return app === 'consumer'
+    ? {
+        env: { RABBITMQ_QUEUE: names.consumerQueue, DATABASE_SCHEMA: names.consumerSchema },
+        portVariable: 'CONSUMER_PORT',
+      }
+    : {
+        env: { RABBITMQ_QUEUE: names.producerQueue, DATABASE_SCHEMA: names.producerSchema },
+        portVariable: 'PORT',
+      };
+}
+
 export function benchNames(label: string): BenchNames {
   const base = uniqueName(`bench.${label}`);
   return {
@@ -164,14 +180,15 @@ export async function startConsumerReplicas(
   names: BenchNames,
   count: number,
 ): Promise<Service[]> {
+  const run = appRun('consumer', names);
   const start = (index: number) =>
     startNestApp(
       scope,
       settings,
       'consumer',
-      { ...env, RABBITMQ_QUEUE: names.consumerQueue, DATABASE_SCHEMA: names.consumerSchema },
+      { ...env, ...run.env },
       {
-        portVariable: 'CONSUMER_PORT',
+        portVariable: run.portVariable,
         // Own log and profile file names when there are several.
         name: count > 1 ? `consumer-${index + 1}` : undefined,
         // Several Nest apps starting at once on a small machine take longer than one.
@@ -191,17 +208,13 @@ export function startProducer(
   names: BenchNames,
   brokerUrl = settings.brokerUrl,
 ): Promise<Service> {
+  const run = appRun('producer', names);
   return startNestApp(
     scope,
     settings,
     'producer',
-    {
-      ...env,
-      RABBITMQ_URL: brokerUrl,
-      RABBITMQ_QUEUE: names.producerQueue,
-      DATABASE_SCHEMA: names.producerSchema,
-    },
-    { portVariable: 'PORT' },
+    { ...env, RABBITMQ_URL: brokerUrl, ...run.env },
+    { portVariable: run.portVariable },
   );
 }
 
@@ -217,13 +230,13 @@ export function startBenchApp(
   names: BenchNames,
   app: BenchApp,
 ): Promise<Service> {
-  const consumer = benchAppBuiltOn(app) === 'consumer';
+  const run = appRun(benchAppBuiltOn(app), names);
   return startNestApp(
     scope,
     settings,
     app,
-    { ...env, RABBITMQ_QUEUE: consumer ? names.consumerQueue : names.producerQueue },
-    { portVariable: consumer ? 'CONSUMER_PORT' : 'PORT' },
+    { ...env, ...run.env },
+    { portVariable: run.portVariable },
   );
 }
 
