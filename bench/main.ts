@@ -92,8 +92,9 @@ const LABELS: Record<HttpVariant, string> = {
 };
 
 /**
- * How tables 2 and 2b name their columns: ours twice, the producer without a database (whose 202
- * follows the confirm, as the others') and the producer app, whose 202 promises more.
+ * How tables 2 and 2b name their columns: ours twice, the producer as a front only without a
+ * database (whose 202 follows the confirm, as the others') and the producer app, whose 202 promises
+ * more.
  */
 const HTTP_LABELS: Record<HttpVariant, string> = {
   ...LABELS,
@@ -207,7 +208,8 @@ const WORKLOADS: Record<
     console.log(
       `\n2. HTTP to processed: ${settings.http.connections} connections × ${settings.http.seconds} s; ` +
         `fronts: ${[...httpVariants(settings), 'plain'].join(', ')} ` +
-        '(ours-no-db: the producer without a database; plain: plain Nest on Express, emit() not awaited)',
+        '(ours-no-db: the producer as a front only, without a database or read model; plain: plain ' +
+        'Nest on Express, emit() not awaited)',
     );
     results.http = await rotated(
       'http',
@@ -462,9 +464,10 @@ function sections(settings: BenchSettings, results: Results): Section[] {
     list.push({
       title:
         `2. HTTP to processed: POST /orders, ${settings.http.connections} connections × ` +
-        `${settings.http.seconds} s; ours, no database: the producer's own controllers and service ` +
-        'without DatabaseModule (bench/apps/producer-no-db), 202 once its publish is confirmed, as ' +
-        'the other fronts (the targets are on it); ours + PostgreSQL: the producer app, 202 once the ' +
+        `${settings.http.seconds} s; ours, no database: the producer's own HTTP API and service ` +
+        'as a front only, without DatabaseModule or the read model (bench/apps/producer-no-db), 202 ' +
+        'once its publish is confirmed, as the other fronts (the targets are on it); ours + ' +
+        'PostgreSQL: the producer app, 202 once the ' +
         'order and its outbox row are committed (a durable 202: it promises more); our consumer app, ' +
         'on PostgreSQL, processes the orders of every front',
       columns: httpKeys.map((k) => HTTP_LABELS[k]),

@@ -29,8 +29,8 @@ const HTTP: Notes = {
   'ours-no-db':
     '202 once order.placed.v1 is confirmed (persistent, mandatory: an unroutable one fails); 503 ' +
     "when the broker stays away past PUBLISH_TIMEOUT_MS; the producer's validation, security " +
-    'headers, metrics, logs and correlation IDs, and its read model of order outcomes (statuses ' +
-    'in memory); no Idempotency-Key (answered 501) and no durable 202',
+    'headers, metrics, logs and correlation IDs; a front only, as the peers: no read model of ' +
+    'order outcomes (GET /orders/:orderId answers 501), no Idempotency-Key (501), no durable 202',
   ours:
     'promises more: 202 once the order and its order.placed.v1 are committed to PostgreSQL in one ' +
     'transaction (the outbox relay publishes it, persistent, confirmed, mandatory; a broker away ' +

@@ -71,6 +71,15 @@ export async function createProducerAppFrom(
 
 /** Serves HTTP, then subscribes to order outcomes (HTTP answers 503 until the broker is there). */
 export async function startProducerApp(app: NestFastifyApplication, port: number): Promise<void> {
+  await serveProducerHttp(app, port);
+  await startRabbitMicroservice(app);
+}
+
+/**
+ * Serves the producer's HTTP API without subscribing to anything: startProducerApp's first step,
+ * and all of it for a composition that keeps no read model (the bench's front-only producer).
+ */
+export async function serveProducerHttp(app: NestFastifyApplication, port: number): Promise<void> {
   await app.init();
   // The API speaks JSON only: anything else is 415, not a string or form that fails validation.
   app
@@ -78,5 +87,4 @@ export async function startProducerApp(app: NestFastifyApplication, port: number
     .getInstance()
     .removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
   await app.listen(port, '0.0.0.0');
-  await startRabbitMicroservice(app);
 }

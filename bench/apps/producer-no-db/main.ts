@@ -1,17 +1,17 @@
-// A bench-only build of the producer without its database (workload 2, "ours, no database"): the
-// producer app's own controllers, service, security and messaging, composed without DatabaseModule.
-// See bench/README.md.
+// A bench-only build of the producer as a front only (workload 2, "ours, no database"): the
+// producer app's own HTTP API, service, security and messaging, composed without DatabaseModule
+// and without the read model, so it does what the peers' fronts do. See bench/README.md.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ProducerConfig } from '../../../apps/producer/src/config/producer.config';
-import { createProducerAppFrom, startProducerApp } from '../../../apps/producer/src/producer.app';
+import { createProducerAppFrom, serveProducerHttp } from '../../../apps/producer/src/producer.app';
 import { ProducerNoDbModule } from './producer-no-db.module';
 
-/** As the producer's main.ts, with its HTTP app built around ProducerNoDbModule. */
+/** As the producer's main.ts, with its HTTP app built around ProducerNoDbModule and no consumer. */
 async function bootstrap(): Promise<void> {
   const config = ProducerConfig.fromEnv();
   const app = await createProducerAppFrom(ProducerNoDbModule.forRoot(config), config);
-  await startProducerApp(app, config.env.PORT);
+  await serveProducerHttp(app, config.env.PORT);
   Logger.log(`Producer (no database) listening on port ${config.env.PORT}`, 'Bootstrap');
 }
 

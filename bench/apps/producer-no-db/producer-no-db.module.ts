@@ -1,5 +1,4 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
-import { patternsHandledBy } from '@app/contracts';
 import { MessagingModule, MessagingReadiness } from '@app/messaging';
 import { DatabaseModule } from '@app/persistence';
 import { HealthModule, MetricsRegistry } from '@app/platform/http';
@@ -11,12 +10,12 @@ import { OrdersNoDbModule } from './orders-no-db.module';
 type Imported = NonNullable<ModuleMetadata['imports']>[number];
 
 /**
- * The producer's own AppModule without DatabaseModule: every import and provider of AppModule (so
- * security, metrics, correlation IDs, quotes, and whatever the producer gains later) except the
- * database and what asks for it. MessagingModule gets no database, so MessageBus has no outbox and
- * `OrdersService.place` publishes order.placed.v1 itself (persistent, mandatory) and answers 202
- * once the broker confirmed it; the outcome handlers, marked transactional, run without a
- * transaction, de-duplicated by the in-memory store.
+ * The producer's own AppModule as a front only, like the peers' fronts: every import and provider
+ * of AppModule (so security, metrics, correlation IDs, quotes, and whatever the producer gains
+ * later) except the database, what asks for it, and the read model. MessagingModule gets no
+ * database, so MessageBus has no outbox and `OrdersService.place` publishes order.placed.v1 itself
+ * (persistent, mandatory) and answers 202 once the broker confirmed it. It consumes nothing:
+ * without OrderOutcomesController there is no queue of order outcomes for the broker to fill.
  */
 @Module({})
 export class ProducerNoDbModule {
@@ -41,8 +40,8 @@ function withoutDatabase(imported: Imported): Imported[] {
           inject: [ProducerConfig, MetricsRegistry],
           useFactory: (producer: ProducerConfig, registry: MetricsRegistry) => ({
             config: producer.messaging,
-            consume: true,
-            handles: patternsHandledBy(ProducerConfig.serviceName),
+            consume: false,
+            handles: [],
             metricsRegistry: registry,
           }),
         }),
