@@ -468,8 +468,8 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         'as a front only, without DatabaseModule or the read model (bench/apps/producer-no-db), 202 ' +
         'once its publish is confirmed, as the other fronts (the targets are on it); ours + ' +
         'PostgreSQL: the producer app, 202 once the ' +
-        'order and its outbox row are committed (a durable 202: it promises more); our consumer app, ' +
-        'on PostgreSQL, processes the orders of every front',
+        "order and its outbox row are committed (a durable 202: it promises more); 1b's consumer " +
+        'without a database (bench/apps/consumer-no-db) processes the orders of every front',
       columns: httpKeys.map((k) => HTTP_LABELS[k]),
       rows: [
         row(
@@ -541,8 +541,8 @@ function sections(settings: BenchSettings, results: Results): Section[] {
           {
             note:
               'all of the local PostgreSQL server, including any other traffic it had meanwhile; ' +
-              'ours + PostgreSQL writes each order and its outbox row there, and our consumer app, ' +
-              "which processes every front's orders, its own rows",
+              'ours + PostgreSQL writes each order and its outbox row there (and its read model ' +
+              'of their outcomes)',
           },
         ),
         row(
@@ -575,7 +575,7 @@ function sections(settings: BenchSettings, results: Results): Section[] {
       title:
         `2b. HTTP to processed vs plain Nest: the same runs of ours, no database; baseline: a Nest 12 app on Express ` +
         `whose POST /orders calls ClientProxy.emit() (RMQ transport, non-persistent, not awaited) ` +
-        `and answers 202 at once, no validation, same consumer app`,
+        `and answers 202 at once, no validation, same consumer`,
       columns: [HTTP_LABELS['ours-no-db'], HTTP_LABELS.plain],
       rows: [
         row(

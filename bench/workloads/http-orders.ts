@@ -6,7 +6,6 @@ import { Scope } from '../lib/scope';
 import {
   prepareRun,
   startBenchApp,
-  startConsumer,
   startPeerHttp,
   startPlainNestHttp,
   startProducer,
@@ -48,8 +47,11 @@ export interface HttpRun {
  * Workload 2: autocannon POSTs /orders to the front end (the built producer app, the producer
  * without a database of bench/apps/producer-no-db, the bare node:http + amqplib server of
  * bench/raw/raw-http.ts, a peer's HTTP front, or the plain Nest app of
- * bench/raw/plain-nest-http.ts); the built consumer app processes every accepted order in every
- * case, so only the front differs, and the bench waits for each one's order.processed.v1.
+ * bench/raw/plain-nest-http.ts); 1b's consumer without a database (bench/apps/consumer-no-db)
+ * processes every accepted order in every case, so only the front differs, and the bench waits for
+ * each one's order.processed.v1. Not the consumer app on PostgreSQL: it costs several times any
+ * front's CPU per order, and on shared cores the fronts' differences drowned in how the scheduler
+ * shared the cores with it.
  */
 export async function runHttpOrders(
   settings: BenchSettings,
@@ -58,9 +60,9 @@ export async function runHttpOrders(
   const scope = new Scope(`http/${variant}`);
   try {
     const { names, env, counter } = await prepareRun(scope, settings, 'http');
-    const consumer = await startConsumer(scope, settings, env, names);
-    // The consumer app declared its queues above: the plain Nest app publishes straight into its
-    // work queue without declaring it.
+    const consumer = await startBenchApp(scope, settings, env, names, 'consumer-no-db');
+    // The consumer declared its queues above: the plain Nest app publishes straight into its work
+    // queue without declaring it.
     const front =
       variant === 'ours'
         ? await startProducer(scope, settings, env, names)
