@@ -52,7 +52,11 @@ describe('Consumer process crash', () => {
   let probe: EventProbe;
 
   // A build of the consumer (when its sources changed) gets this hook's timeout, not the test's.
-  beforeAll(() => ServiceProcess.ensureBuilt('consumer'), 120_000);
+  beforeAll(async () => {
+    await ServiceProcess.ensureBuilt('consumer');
+    // Here rather than in the first test, so that each test runs on its own (jest -t).
+    probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
+  }, 120_000);
 
   afterAll(async () => {
     await consumer?.stop('SIGKILL');
@@ -69,7 +73,6 @@ describe('Consumer process crash', () => {
       port,
     );
     await consumer.start();
-    probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
 
     const ids = await publishOrders(env.RABBITMQ_EXCHANGE, 1_500);
     await waitFor(() => probe.payloads(EventPatterns.OrderProcessed).length >= 300, {
@@ -121,8 +124,10 @@ describe('Consumer process crash', () => {
         description: '100 orders committed',
       });
       // From here the consumer commits, but its acks (and its publishes) never reach the broker.
-      proxy.holdUpstream();
+      // Counted before the hold: the deliveries in flight commit within milliseconds of it, so a
+      // count taken after it could already include them and never grow by 20.
       const holdFrom = await inboxed();
+      proxy.holdUpstream();
       await waitFor(async () => (await inboxed()) >= holdFrom + 20, {
         description: '20 more orders committed whose acks are held',
       });
