@@ -53,7 +53,7 @@ describe('Consumer process crash', () => {
 
   // A build of the consumer (when its sources changed) gets this hook's timeout, not the test's.
   beforeAll(async () => {
-    await ServiceProcess.ensureBuilt('consumer');
+    ServiceProcess.ensureBuilt('consumer');
     // Here rather than in the first test, so that each test runs on its own (jest -t).
     probe = await EventProbe.create(env.RABBITMQ_EXCHANGE, [EventPatterns.OrderProcessed]);
   }, 120_000);
