@@ -157,7 +157,7 @@ export async function declareTopology(
       await channel.bindQueue(queue.name, options.exchange, pattern);
     }
   };
-  await channel.assertExchange(options.exchange, 'topic', { durable: true });
+  await declareExchange(channel, options.exchange);
   // Every queue of the event side first, then the work queue's bindings; the request queue last.
   const eventSide = queues.filter((queue) => queue.role !== 'requests');
   for (const queue of eventSide) {
@@ -170,4 +170,16 @@ export async function declareTopology(
     await channel.assertQueue(queue.name, queue.options);
     await bind(queue);
   }
+}
+
+/**
+ * The services' one exchange, declared by every channel that publishes or binds to it: a service
+ * that only publishes (MessagingModule with `consume: false`) must not depend on another service
+ * having declared it first, or each of its publishes closes its channel (404 NOT_FOUND).
+ */
+export async function declareExchange(
+  channel: Pick<ConfirmChannel, 'assertExchange'>,
+  exchange: string,
+): Promise<void> {
+  await channel.assertExchange(exchange, 'topic', { durable: true });
 }

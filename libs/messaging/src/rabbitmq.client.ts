@@ -13,6 +13,7 @@ import {
 } from './managed-channel';
 import { CorrelationContext, nameBasedUuid } from '@app/platform';
 import { JSON_CONTENT_TYPE, MessageHeaders } from './message-headers';
+import { declareExchange } from './queue-topology';
 import {
   BrokerUnavailableError,
   PublishRejectedError,
@@ -260,6 +261,7 @@ export class RabbitClient extends ClientProxy implements OnApplicationShutdown {
   }
 
   private async setup(channel: ConfirmChannel): Promise<void> {
+    await declareExchange(channel, this.options.exchange);
     await channel.consume(DIRECT_REPLY_TO, (msg) => this.onReply(msg), { noAck: true });
   }
 

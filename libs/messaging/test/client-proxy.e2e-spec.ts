@@ -1,7 +1,12 @@
 import { ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { MESSAGING_CLIENT, UnroutableMessageError } from '@app/messaging';
-import { waitFor } from '@app/testing';
+import {
+  MESSAGING_CLIENT,
+  MessagingConfig,
+  RabbitClient,
+  UnroutableMessageError,
+} from '@app/messaging';
+import { connectBroker, deleteTopology, isolatedBrokerEnv, waitFor } from '@app/testing';
 import { TestPatterns, TestService, type WorkPayload } from './support/test-service';
 
 /** RabbitClient keeps the ClientProxy contract of emit() and send() with its own, lighter chain. */
@@ -68,5 +73,34 @@ describe('RabbitClient as a ClientProxy', () => {
     await expect(lastValueFrom(client.send(TestPatterns.Echo, null))).rejects.toThrow(
       /invalid data or message pattern/,
     );
+  });
+});
+
+/** A service that only publishes (MessagingModule with consume: false) has no topology of its own. */
+describe('RabbitClient without a consumer', () => {
+  const env = isolatedBrokerEnv('publisher-only');
+  let client: RabbitClient | undefined;
+
+  afterAll(async () => {
+    await client?.close();
+    await deleteTopology(env, []);
+  });
+
+  it('declares the exchange itself, so its first publish is answered, not a closed channel', async () => {
+    client = new RabbitClient(MessagingConfig.fromEnv('publisher-only', env).clientOptions());
+    await client.connect();
+    await waitFor(() => client!.isConnected(), { description: 'the publisher channel' });
+
+    const connection = await connectBroker();
+    try {
+      const channel = await connection.createChannel();
+      await expect(channel.checkExchange(env.RABBITMQ_EXCHANGE)).resolves.toBeDefined();
+    } finally {
+      await connection.close();
+    }
+    // Nothing is bound yet: the reason is the missing queue, not a broker "away" after a timeout.
+    await expect(
+      lastValueFrom(client.emit('test.nobody.v1', { id: 'first' })),
+    ).rejects.toBeInstanceOf(UnroutableMessageError);
   });
 });
