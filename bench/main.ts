@@ -467,9 +467,9 @@ function sections(settings: BenchSettings, results: Results): Section[] {
         `${settings.http.seconds} s; ours, no database: the producer's own HTTP API and service ` +
         'as a front only, without DatabaseModule or the read model (bench/apps/producer-no-db), 202 ' +
         'once its publish is confirmed, as the other fronts (the targets are on it); ours + ' +
-        'PostgreSQL: the producer app, 202 once the ' +
-        "order and its outbox row are committed (a durable 202: it promises more); 1b's consumer " +
-        'without a database (bench/apps/consumer-no-db) processes the orders of every front',
+        'PostgreSQL: the producer app, 202 once the order and its outbox row are committed (a ' +
+        "durable 202: it promises more); 1b's consumer without a database " +
+        '(bench/apps/consumer-no-db) processes the orders of every front',
       columns: httpKeys.map((k) => HTTP_LABELS[k]),
       rows: [
         row(

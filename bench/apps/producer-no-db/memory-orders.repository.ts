@@ -15,9 +15,9 @@ type OrdersStore = Pick<
 /**
  * The producer's OrdersRepository without a database, for the bench's front-only producer: the ids
  * of the orders it accepted, each pending for good (with no read model, no outcome moves it on;
- * only ids, so a long run stays small). Not kept, so not supported:
- * the Idempotency-Keys (a request with one is answered 501; the bench sends none) and the rest of
- * the read model (GET /orders/:orderId is a 501). There are no row locks: nothing here waits.
+ * only ids, so a long run stays small). Not kept, so not supported: the Idempotency-Keys (a request
+ * with one is answered 501; the bench sends none) and the rest of the read model (GET
+ * /orders/:orderId is a 501). There are no row locks: nothing here waits.
  */
 @Injectable()
 export class MemoryOrdersRepository implements OrdersStore {
